@@ -1,0 +1,44 @@
+package dev.nonstop.admin;
+
+import dev.nonstop.deploy.DeployRequest;
+import dev.nonstop.deploy.Event;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+
+/**
+ * What the admin API can ask of a running Nonstop. The admin server only parses, calls one method
+ * and renders the answer as JSON; views are records Jackson can write.
+ *
+ * <p>Methods fail with {@link ControlException}, whose status and message go to the client as is.
+ */
+public interface Control {
+
+  /** A deployment (or rollback, promote) under way: its events so far and to come. */
+  interface Progress {
+    /** Replays the events so far, then delivers new ones on the deploying thread. */
+    void subscribe(Consumer<Event> listener);
+
+    void unsubscribe(Consumer<Event> listener);
+
+    /** Completes with the final event. */
+    CompletableFuture<Event> done();
+  }
+
+  /** The live release, the groups and their servers, the deployment under way. */
+  Object status();
+
+  /** Every deployment so far with its report, newest last. */
+  Object history();
+
+  Progress deploy(DeployRequest request);
+
+  Progress rollback();
+
+  Progress promote();
+
+  /** Stops the deployment under way and puts the previous state back; returns what it did. */
+  String abort();
+
+  /** Turns the maintenance page on (with {@code message}, or a default when null) or off. */
+  void maintenance(boolean on, String message);
+}

@@ -1,0 +1,40 @@
+package dev.nonstop.config;
+
+import dev.nonstop.health.HealthCheck;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+/**
+ * A validated {@code nonstop.yml}. Paths are absolute (relative ones in the file are taken from
+ * the file's folder). {@code preview} is null when the file does not set it.
+ *
+ * @param run the command template; {@code {version}}, {@code {port}} and {@code {instance}} are
+ *     replaced per server, and PORT is set in its environment too
+ * @param healthDeadline how long a new server may take to become healthy before a deploy fails
+ * @param drain the longest wait for in-flight requests of a detached server
+ * @param stopSignal TERM, INT, HUP, QUIT or KILL; KILL follows after {@code stopTimeout}
+ * @param balance round-robin or least-in-flight
+ */
+public record AppConfig(
+    Path file,
+    String app,
+    InetSocketAddress listen,
+    InetSocketAddress admin,
+    int instances,
+    String run,
+    Path workdir,
+    Map<String, String> env,
+    HealthCheck health,
+    Duration healthDeadline,
+    Duration drain,
+    String stopSignal,
+    Duration stopTimeout,
+    Strategy strategy,
+    Batch batch,
+    int surge,
+    Duration keepOld,
+    InetSocketAddress preview,
+    Path state,
+    String balance) {}
