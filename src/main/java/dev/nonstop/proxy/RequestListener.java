@@ -1,0 +1,20 @@
+package dev.nonstop.proxy;
+
+import dev.nonstop.pool.Backend;
+
+/**
+ * Told of every request the proxy answered, on the event loop that answered it: keep it cheap and
+ * never block.
+ */
+public interface RequestListener {
+  RequestListener NONE = (backend, status, latencyNanos, proxyError) -> {};
+
+  /**
+   * @param backend the backend that answered, or null when the proxy answered alone (no usable
+   *     backend, maintenance, a malformed request)
+   * @param status the status sent to the client (0 if the connection closed before one)
+   * @param latencyNanos from the request's first byte to the response's last
+   * @param proxyError true when the status came from the proxy (502, 503, 504, 4xx of its own)
+   */
+  void completed(Backend backend, int status, long latencyNanos, boolean proxyError);
+}
