@@ -22,6 +22,11 @@ public interface Control {
 
     /** Completes with the final event. */
     CompletableFuture<Event> done();
+
+    /** How many steps the plan has, so clients can show {@code [3/8]}; 0 when unknown. */
+    default int steps() {
+      return 0;
+    }
   }
 
   /** The live release, the groups and their servers, the deployment under way. */

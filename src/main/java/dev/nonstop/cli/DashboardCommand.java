@@ -2,11 +2,21 @@ package dev.nonstop.cli;
 
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 @Command(name = "dashboard", mixinStandardHelpOptions = true, description = "Print the dashboard's address, signed in.")
 final class DashboardCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin TargetOption target;
+
   @Override
   public Integer call() {
-    throw new UnsupportedOperationException("dashboard: not built yet");
+    return target.call(spec, client -> {
+      // the token rides in the fragment, which browsers never send to a server or a log
+      spec.commandLine().getOut().println("http://" + client.target().address() + "/#token=" + client.target().token());
+      return 0;
+    });
   }
 }

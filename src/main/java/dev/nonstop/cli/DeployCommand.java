@@ -1,12 +1,56 @@
 package dev.nonstop.cli;
 
+import dev.nonstop.config.Batch;
+import dev.nonstop.config.Strategy;
+import dev.nonstop.deploy.DeployRequest;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 @Command(name = "deploy", mixinStandardHelpOptions = true, description = "Replace the live release with a new version, without failing a request.")
 final class DeployCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin TargetOption target;
+
+  @Parameters(index = "0", paramLabel = "VERSION", description = "The version to deploy.")
+  String version;
+
+  @Option(names = "--strategy", paramLabel = "in-place|blue-green", converter = StrategyConverter.class,
+      description = "How to replace the servers (default: the file's).")
+  Strategy strategy;
+
+  @Option(names = "--batch", paramLabel = "N|P%", converter = BatchConverter.class,
+      description = "In-place: servers replaced at a time, a count or a percent (default: the file's).")
+  Batch batch;
+
+  @Option(names = "--surge", paramLabel = "N", description = "In-place: extra servers started before old ones stop (default: the file's).")
+  Integer surge;
+
+  @Option(names = "--preview", description = "Blue-green: stop before the switch, with the new release on the preview port, until promote or abort.")
+  boolean preview;
+
   @Override
   public Integer call() {
-    throw new UnsupportedOperationException("deploy: not built yet");
+    DeployRequest request = new DeployRequest(version, strategy == null ? null : strategy.word(),
+        batch == null ? null : batch.toString(), surge, preview);
+    return target.call(spec, client -> EventLine.follow(client, "/api/deploy", request, spec.commandLine().getOut()));
+  }
+
+  static final class StrategyConverter implements picocli.CommandLine.ITypeConverter<Strategy> {
+    @Override
+    public Strategy convert(String value) {
+      return Strategy.parse(value);
+    }
+  }
+
+  static final class BatchConverter implements picocli.CommandLine.ITypeConverter<Batch> {
+    @Override
+    public Batch convert(String value) {
+      return Batch.parse(value);
+    }
   }
 }

@@ -1,12 +1,81 @@
 package dev.nonstop.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.nonstop.admin.Json;
+import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "history", mixinStandardHelpOptions = true, description = "List past deployments with their reports.")
 final class HistoryCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin TargetOption target;
+
+  @Option(names = "--json", description = "Print the daemon's JSON as is.")
+  boolean json;
+
   @Override
   public Integer call() {
-    throw new UnsupportedOperationException("history: not built yet");
+    return target.call(spec, client -> {
+      JsonNode history = client.get("/api/history");
+      PrintWriter out = spec.commandLine().getOut();
+      out.print(json ? pretty(history) : table(history));
+      return 0;
+    });
+  }
+
+  static String table(JsonNode history) {
+    if (!history.isArray() || history.isEmpty()) {
+      return "no deployments yet\n";
+    }
+    Table table = new Table("ID", "KIND", "STRATEGY", "FROM → TO", "RESULT", "DURATION", "REQUESTS", "FAILED");
+    for (JsonNode d : history) {
+      table.add(Table.cell(d, "id"), Table.cell(d, "kind"), Table.cell(d, "strategy"),
+          Table.cell(d, "from") + " → " + Table.cell(d, "to"), Table.cell(d, "result"),
+          duration(d.path("durationMs")), requests(d.path("requests")), Table.cell(d, "failed"));
+    }
+    return table.render();
+  }
+
+  /** {@code 850ms}, {@code 12.3s}, {@code 4m05s}. */
+  static String duration(JsonNode millis) {
+    if (!millis.canConvertToLong()) {
+      return "-";
+    }
+    long ms = millis.asLong();
+    if (ms < 1000) {
+      return ms + "ms";
+    }
+    if (ms < 60_000) {
+      return String.format("%.1fs", ms / 1000.0);
+    }
+    return String.format("%dm%02ds", ms / 60_000, ms / 1000 % 60);
+  }
+
+  /** The total over every release; the per-release counts are in {@code --json}. */
+  private static String requests(JsonNode byRelease) {
+    if (byRelease.isNumber()) {
+      return byRelease.asText();
+    }
+    if (!byRelease.isObject()) {
+      return "-";
+    }
+    long total = 0;
+    for (JsonNode n : byRelease) {
+      total += n.asLong();
+    }
+    return Long.toString(total);
+  }
+
+  static String pretty(JsonNode node) {
+    try {
+      return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n";
+    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+      throw new IllegalStateException("a tree that was just read can be written", e);
+    }
   }
 }

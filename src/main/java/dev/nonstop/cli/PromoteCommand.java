@@ -1,12 +1,19 @@
 package dev.nonstop.cli;
 
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 @Command(name = "promote", mixinStandardHelpOptions = true, description = "Switch a previewed blue-green group live.")
 final class PromoteCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin TargetOption target;
+
   @Override
   public Integer call() {
-    throw new UnsupportedOperationException("promote: not built yet");
+    return target.call(spec, client -> EventLine.follow(client, "/api/promote", Map.of(), spec.commandLine().getOut()));
   }
 }

@@ -1,12 +1,85 @@
 package dev.nonstop.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 @Command(name = "status", mixinStandardHelpOptions = true, description = "Show the live release, its servers and the deployment under way.")
 final class StatusCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+  @Mixin TargetOption target;
+
+  @Option(names = "--json", description = "Print the daemon's JSON as is.")
+  boolean json;
+
+  @Option(names = "--no-color", description = "No ANSI colors, even on a terminal.")
+  boolean noColor;
+
   @Override
   public Integer call() {
-    throw new UnsupportedOperationException("status: not built yet");
+    boolean color = !noColor && System.console() != null && System.getenv("NO_COLOR") == null;
+    return target.call(spec, client -> {
+      JsonNode status = client.get("/api/status");
+      spec.commandLine().getOut().print(json ? HistoryCommand.pretty(status) : render(status, color));
+      return 0;
+    });
+  }
+
+  static String render(JsonNode s, boolean color) {
+    StringBuilder out = new StringBuilder();
+    out.append(Table.cell(s, "app")).append(": ").append(paint(color, GREEN, Table.cell(s, "live"))).append(" live");
+    if (!Table.cell(s, "previous").equals("-")) {
+      out.append(" (previous ").append(Table.cell(s, "previous")).append(')');
+    }
+    out.append(", listening on ").append(Table.cell(s, "listen")).append('\n');
+    if (s.path("maintenance").asBoolean(false)) {
+      out.append(paint(color, YELLOW, "maintenance: on")).append('\n');
+    }
+    JsonNode d = s.path("deploying");
+    if (d.isObject()) {
+      out.append("deploying: #").append(Table.cell(d, "id")).append(" → ").append(Table.cell(d, "to"))
+          .append(" (").append(Table.cell(d, "strategy")).append("), step ")
+          .append(Table.cell(d, "step")).append('/').append(Table.cell(d, "steps")).append('\n');
+    }
+    out.append('\n').append(servers(s.path("groups")).render((column, cell) -> paint(color, column, cell)));
+    return out.toString();
+  }
+
+  private static Table servers(JsonNode groups) {
+    Table table = new Table("RELEASE", "ROLE", "SERVER", "SLOT", "PID", "HEALTH", "ADMIN", "IN-FLIGHT", "REQUESTS");
+    for (JsonNode g : groups) {
+      for (JsonNode srv : g.path("servers")) {
+        table.add(Table.cell(g, "release"), Table.cell(g, "role"), Table.cell(srv, "name"), Table.cell(srv, "slot"),
+            Table.cell(srv, "pid"), Table.cell(srv, "health"), Table.cell(srv, "admin"),
+            Table.cell(srv, "inFlight"), Table.cell(srv, "requests"));
+      }
+    }
+    return table;
+  }
+
+  private static final String GREEN = "\u001B[32m";
+  private static final String YELLOW = "\u001B[33m";
+  private static final String RED = "\u001B[31m";
+  private static final String CYAN = "\u001B[36m";
+  private static final String DIM = "\u001B[2m";
+
+  /** Role, health and admin state in color: green is good, yellow is passing, red needs a look. */
+  private static String paint(boolean color, int column, String cell) {
+    String word = cell.trim();
+    String code = switch (column) {
+      case 1 -> word.equals("live") ? GREEN : word.equals("old") ? DIM : CYAN;
+      case 5 -> word.equals("UP") ? GREEN : word.equals("DOWN") ? RED : YELLOW;
+      case 6 -> word.equals("READY") ? null : word.equals("DRAIN") ? YELLOW : RED;
+      default -> null;
+    };
+    return code == null ? cell : paint(color, code, cell);
+  }
+
+  private static String paint(boolean color, String code, String text) {
+    return color ? code + text + "\u001B[0m" : text;
   }
 }
