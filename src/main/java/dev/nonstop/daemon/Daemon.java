@@ -125,7 +125,11 @@ public final class Daemon implements Control, AutoCloseable {
       throw new DeployException(r.message());
     }
     update(doc.live() == null ? withLive(doc, live.version(), doc.previous()) : doc);
-    admin = AdminServer.start(config.admin(), token, this);
+    try {
+      admin = AdminServer.start(config.admin(), token, this);
+    } catch (java.io.IOException e) {
+      throw new DeployException("admin API on " + config.admin() + ": " + e.getMessage(), e);
+    }
   }
 
   private Plan bootPlan(Release live) {
