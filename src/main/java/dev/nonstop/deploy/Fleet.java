@@ -6,6 +6,7 @@ import dev.nonstop.config.AppConfig;
 import dev.nonstop.health.HealthChecker;
 import dev.nonstop.instance.Driver;
 import dev.nonstop.instance.Instance;
+import dev.nonstop.instance.Ports;
 import dev.nonstop.instance.Release;
 import dev.nonstop.pool.Backend;
 import dev.nonstop.pool.Health;
@@ -14,7 +15,6 @@ import dev.nonstop.proxy.Proxy;
 import dev.nonstop.proxy.ProxyOptions;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -128,7 +128,7 @@ public final class Fleet implements AutoCloseable {
 
   /** Spawns a server of {@code release} in {@code slot} on a free port; it is DOWN until checked. */
   public Server start(Release release, int slot) throws DeployException {
-    int port = freePort();
+    int port = Ports.free();
     Instance instance;
     try {
       instance = driver.start(release, slot, port);
@@ -391,14 +391,6 @@ public final class Fleet implements AutoCloseable {
 
   static String format(Duration d) {
     return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
-  }
-
-  private static int freePort() throws DeployException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
-      return s.getLocalPort();
-    } catch (IOException e) {
-      throw new DeployException("no free port on " + HOST + ": " + e.getMessage(), e);
-    }
   }
 
   /** Stops every server; the proxy is the caller's. */
