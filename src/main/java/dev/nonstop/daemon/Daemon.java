@@ -182,6 +182,11 @@ public final class Daemon implements Control, AutoCloseable {
     return doc.history();
   }
 
+  /** The reports of every deployment so far, oldest first. */
+  public synchronized List<Report> reports() {
+    return doc.history();
+  }
+
   @Override
   public synchronized Progress deploy(DeployRequest request) {
     refuseWhileBusy();
@@ -276,7 +281,8 @@ public final class Daemon implements Control, AutoCloseable {
     Release from = live.isEmpty() ? null : live.get(0).release();
     Deployment d = new Deployment(doc.nextId(), kind, strategy, from, to, plan, traffic);
     current = d;
-    deployer.execute(() -> finish(d, d.run()));
+    d.onReport(r -> finish(d, r));
+    deployer.execute(d::run);
     return new Progress() {
       @Override
       public void subscribe(Consumer<Event> listener) {

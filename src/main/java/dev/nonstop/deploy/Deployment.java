@@ -46,6 +46,7 @@ public final class Deployment {
   private long longestDrainNanos;
   private Double switchMicros;
   private String finalResult = "done";
+  private volatile Consumer<Report> recorder = r -> { };
 
   public Deployment(int id, String kind, Strategy strategy, Release from, Release to, Plan plan, Traffic traffic) {
     this.id = id;
@@ -94,6 +95,11 @@ public final class Deployment {
     return report;
   }
 
+  /** Called with the report once the deployment ends, before its final event. */
+  public void onReport(Consumer<Report> listener) {
+    recorder = requireNonNull(listener, "listener");
+  }
+
   /** Runs the plan to its end; returns the report. Never throws for a failed step. */
   public Report run() {
     startedAt = Instant.now();
@@ -126,6 +132,11 @@ public final class Deployment {
         t.total(), t.failed(), t.appErrors(), t.proxyErrors(), t.p50Ms(), t.p99Ms(), t.maxMs(),
         switchMicros, longestDrainNanos / 1_000_000, message);
     report = r;
+    try {
+      recorder.accept(r);
+    } catch (RuntimeException e) {
+      log.error("could not record the report of deployment #{}", id, e);
+    }
     Event last = emit(failure == null ? "done" : "failed", 0, message);
     done.complete(last);
     return r;
