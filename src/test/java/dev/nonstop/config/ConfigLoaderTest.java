@@ -272,6 +272,25 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void unclosedQuoteSaysWhereItStarted() {
+    refused(MINIMAL + "drain: \"30s\n")
+        .hasMessage(file() + ":5:1: YAML syntax: found unexpected end of stream while scanning a quoted scalar"
+            + " that starts at 4:8 (expected: valid YAML)");
+  }
+
+  @Test
+  void aliasIsRefusedRatherThanMisread() {
+    refused(MINIMAL + "env: { A: &greeting hi, B: *greeting }\n")
+        .hasMessage(file() + ":4:28: alias *greeting (expected: the value written out; aliases are not supported)");
+  }
+
+  @Test
+  void secondDocumentIsRefused() {
+    refused(MINIMAL + "---\napp: other\n")
+        .hasMessage(file() + ":5:1: a second document (expected: one document; remove the '---' or what follows it)");
+  }
+
+  @Test
   void emptyFileIsRefused() {
     refused("# nothing yet\n").hasMessage(file() + ":1:1: empty file (expected: at least app, listen and run, e.g. 'app: hello')");
   }
