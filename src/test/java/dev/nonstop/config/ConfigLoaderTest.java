@@ -218,6 +218,12 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void previewOnTheAdminPortIsRefused() {
+    refused(MINIMAL + "preview: 127.0.0.1:8081\n")
+        .hasMessage(file() + ":4:10: preview: 127.0.0.1:8081 (expected: a port other than listen's and admin's)");
+  }
+
+  @Test
   void badAppNameIsRefused() {
     refused(MINIMAL.replace("app: hello", "app: hello world"))
         .hasMessage(file() + ":1:6: app: hello world (expected: a name of letters, digits, - and _, e.g. hello)");
