@@ -116,7 +116,7 @@ public final class ConfigLoader {
         top.parsed("batch", Batch.parse("50%"), "a count of at least 1 like 2, or a percent like 50%", Batch::parse),
         top.integer("surge", 0, 0, 64),
         top.duration("keep-old", Duration.ofMinutes(10), false),
-        top.address("preview", false),
+        preview(top, listen, admin),
         folder.resolve(top.text("state", ".nonstop", "a folder")).normalize(),
         top.parsed("balance", "least-in-flight", "least-in-flight or round-robin", ConfigLoader::balance));
   }
@@ -128,6 +128,15 @@ public final class ConfigLoader {
       throw top.wrong("listen", top.node("listen"), "a port below 65535 so that admin can default to the next one, or an admin key");
     }
     return new InetSocketAddress("127.0.0.1", port == 0 ? 0 : port + 1);
+  }
+
+  private static InetSocketAddress preview(Section top, InetSocketAddress listen, InetSocketAddress admin) {
+    InetSocketAddress preview = top.address("preview", false);
+    if (preview != null && preview.getPort() != 0
+        && (preview.getPort() == listen.getPort() || preview.getPort() == admin.getPort())) {
+      throw top.wrong("preview", top.node("preview"), "a port other than listen's and admin's");
+    }
+    return preview;
   }
 
   private static String run(Section top) {

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
+import com.fasterxml.jackson.dataformat.yaml.YAMLParser;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -105,6 +106,9 @@ final class YamlTree {
       }
       return new Sequence(List.copyOf(items), at);
     }
+    if (p instanceof YAMLParser y && y.isCurrentAlias()) {
+      throw Section.error(file, at, "alias *" + p.getText() + " (expected: the value written out; aliases are not supported)");
+    }
     return new Scalar(token, token == JsonToken.VALUE_NULL ? null : p.getText(), at);
   }
 
@@ -112,9 +116,13 @@ final class YamlTree {
     for (Throwable t = e; t != null; t = t.getCause()) {
       if (t instanceof MarkedYAMLException y && y.getProblemMark() != null) {
         Mark m = y.getProblemMark();
+        Mark c = y.getContextMark();
+        String context = y.getContext() == null ? "" : " " + y.getContext();
+        if (c != null && c.getLine() != m.getLine()) {
+          context += " that starts at " + (c.getLine() + 1) + ":" + (c.getColumn() + 1);
+        }
         return new ConfigException(file + ":" + (m.getLine() + 1) + ":" + (m.getColumn() + 1) + ": YAML syntax: "
-            + y.getProblem() + (y.getContext() == null ? "" : " " + y.getContext())
-            + " (expected: valid YAML, e.g. 'key: value' lines with spaces, not tabs, for indentation)", e);
+            + y.getProblem() + context + " (expected: valid YAML)", e);
       }
     }
     return new ConfigException(file + ":" + Position.of(e.getLocation()) + ": YAML syntax: " + e.getOriginalMessage()

@@ -10,16 +10,22 @@ import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.SecureRandom;
 import java.util.HexFormat;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The secret that admin API clients must present: 32 random bytes as hex in {@code admin.token},
- * readable by its owner only (mode 0600 from the moment it exists).
+ * readable by its owner only (mode 0600 from the moment it exists; an existing token that others
+ * can read is narrowed to 0600 with a warning).
  */
 public final class Token {
   static final String FILE_NAME = "admin.token";
+  private static final Logger log = LoggerFactory.getLogger(Token.class);
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private Token() {}
@@ -34,6 +40,8 @@ public final class Token {
     try {
       if (!Files.exists(file)) {
         create(file);
+      } else {
+        restrict(file);
       }
       return read(file);
     } catch (IOException e) {
@@ -59,6 +67,19 @@ public final class Token {
       Files.deleteIfExists(temp);
     }
     StateStore.forceFolder(dir);
+  }
+
+  /** A token that others can read is no secret: take their access away, and say so. */
+  private static void restrict(Path file) throws IOException {
+    if (!FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
+      return;
+    }
+    Set<PosixFilePermission> perms = Files.getPosixFilePermissions(file);
+    Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
+    if (!ownerOnly.containsAll(perms)) {
+      log.warn("admin token {} was readable by others ({}); set to rw-------", file, PosixFilePermissions.toString(perms));
+      Files.setPosixFilePermissions(file, ownerOnly);
+    }
   }
 
   private static String read(Path file) throws IOException {

@@ -218,6 +218,12 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void previewOnTheAdminPortIsRefused() {
+    refused(MINIMAL + "preview: 127.0.0.1:8081\n")
+        .hasMessage(file() + ":4:10: preview: 127.0.0.1:8081 (expected: a port other than listen's and admin's)");
+  }
+
+  @Test
   void badAppNameIsRefused() {
     refused(MINIMAL.replace("app: hello", "app: hello world"))
         .hasMessage(file() + ":1:6: app: hello world (expected: a name of letters, digits, - and _, e.g. hello)");
@@ -269,6 +275,25 @@ class ConfigLoaderTest {
         .hasMessageStartingWith(file() + ":5:1: YAML syntax: ");
     refused("app: hello\n  listen: 127.0.0.1:8080\n")
         .hasMessageStartingWith(file() + ":2:9: YAML syntax: mapping values are not allowed here");
+  }
+
+  @Test
+  void unclosedQuoteSaysWhereItStarted() {
+    refused(MINIMAL + "drain: \"30s\n")
+        .hasMessage(file() + ":5:1: YAML syntax: found unexpected end of stream while scanning a quoted scalar"
+            + " that starts at 4:8 (expected: valid YAML)");
+  }
+
+  @Test
+  void aliasIsRefusedRatherThanMisread() {
+    refused(MINIMAL + "env: { A: &greeting hi, B: *greeting }\n")
+        .hasMessage(file() + ":4:28: alias *greeting (expected: the value written out; aliases are not supported)");
+  }
+
+  @Test
+  void secondDocumentIsRefused() {
+    refused(MINIMAL + "---\napp: other\n")
+        .hasMessage(file() + ":5:1: a second document (expected: one document; remove the '---' or what follows it)");
   }
 
   @Test

@@ -88,6 +88,18 @@ class HealthCheckerTest {
   }
 
   @Test
+  void backendThatStopsAnsweringGoesDownOnTimeout() throws Exception {
+    Backend backend = new Backend(server.address(), "v1", Health.UP);
+    server.hang();
+
+    try (HealthChecker quick = new HealthChecker(new HealthCheck("/", INTERVAL, Duration.ofMillis(100), 1, 1))) {
+      quick.watch(backend);
+
+      whenDown(backend).get(5, TimeUnit.SECONDS);
+    }
+  }
+
+  @Test
   void backendComesBackUpAfterItRecovers() throws Exception {
     Backend backend = new Backend(server.address(), "v1", Health.UP);
     server.answer(503);

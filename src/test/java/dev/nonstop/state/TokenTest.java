@@ -36,4 +36,24 @@ class TokenTest {
   void eachStateFolderGetsItsOwnToken() {
     assertThat(Token.loadOrCreate(dir.resolve("a"))).isNotEqualTo(Token.loadOrCreate(dir.resolve("b")));
   }
+
+  @Test
+  void existingTokenReadableByOthersIsNarrowedToTheOwner() throws Exception {
+    String token = Token.loadOrCreate(dir);
+    Path file = dir.resolve("admin.token");
+    Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-r--r--"));
+
+    assertThat(Token.loadOrCreate(dir)).isEqualTo(token);
+    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file))).isEqualTo("rw-------");
+  }
+
+  @Test
+  void emptyTokenFileIsRefusedWithItsName() throws Exception {
+    Path file = dir.resolve("admin.token");
+    Files.writeString(file, "\n");
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> Token.loadOrCreate(dir))
+        .hasMessageContaining(file.toString())
+        .hasMessageContaining("empty");
+  }
 }
