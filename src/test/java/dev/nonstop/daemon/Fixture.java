@@ -1,0 +1,41 @@
+package dev.nonstop.daemon;
+
+import dev.nonstop.config.AppConfig;
+import dev.nonstop.config.ConfigLoader;
+import dev.nonstop.instance.Ports;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A nonstop.yml for the test app in a temporary folder, with fast health checks. */
+final class Fixture {
+  private Fixture() {}
+
+  static String java() {
+    return ProcessHandle.current().info().command().orElse("java");
+  }
+
+  static String classpath() {
+    return System.getProperty("java.class.path");
+  }
+
+  /** The config text; {@code extra} lines are appended (later keys must not repeat earlier ones). */
+  static String yaml(int instances, String extra) {
+    return "app: hello\n"
+        + "listen: 127.0.0.1:" + Ports.free() + "\n"
+        + "admin: 127.0.0.1:" + Ports.free() + "\n"
+        + "instances: " + instances + "\n"
+        + "run: '" + java() + "' -Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -cp '" + classpath()
+        + "' dev.nonstop.daemon.TestApp --version {version} --port {port}\n"
+        + "health: { path: /health, interval: 100ms, timeout: 1s, rise: 2, fall: 2, deadline: 30s }\n"
+        + "stop: { signal: TERM, timeout: 10s }\n"
+        + "state: state\n"
+        + extra;
+  }
+
+  static AppConfig config(Path dir, int instances, String extra) throws IOException {
+    Path file = dir.resolve("nonstop.yml");
+    Files.writeString(file, yaml(instances, extra));
+    return ConfigLoader.load(file);
+  }
+}
