@@ -170,6 +170,10 @@ public final class Daemon implements Control, AutoCloseable {
     return traffic;
   }
 
+  Fleet fleet() {
+    return fleet;
+  }
+
   // ---- Control ----
 
   @Override
