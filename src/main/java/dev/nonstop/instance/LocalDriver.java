@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -130,8 +131,7 @@ public final class LocalDriver implements Driver {
     }
     // ProcessBuilder would take ./server from this JVM's folder, not from the workdir.
     String resolved = spec.workdir().resolve(command).normalize().toString();
-    return java.util.stream.Stream.concat(java.util.stream.Stream.of(resolved), argv.stream().skip(1))
-        .toList();
+    return Stream.concat(Stream.of(resolved), argv.stream().skip(1)).toList();
   }
 
   private void environment(Map<String, String> env, Placement placement) {

@@ -2,9 +2,12 @@ package dev.nonstop.sample;
 
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import dev.nonstop.instance.Ports;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.ConnectException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -138,10 +141,20 @@ class SampleServerTest {
 
     sample.process.destroy(); // SIGTERM
 
+    sample.awaitOutput("stopping: 1 requests in flight");
+    await().atMost(10, SECONDS).until(() -> refusesConnections(sample.port));
     assertThat(slow.get(30, SECONDS).statusCode()).isEqualTo(200);
     assertThat(slow.get().body()).isEqualTo("slow v2.0.0 1500 ms\n");
     assertThat(sample.process.onExit().get(30, SECONDS).exitValue()).isZero();
-    assertThat(sample.output()).contains("stopping: 1 requests in flight", "stopped");
+    assertThat(sample.output()).contains("stopped").doesNotContain("cut off");
+  }
+
+  private static boolean refusesConnections(int port) {
+    try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+      return false;
+    } catch (IOException e) {
+      return true;
+    }
   }
 
   @Test
@@ -150,7 +163,7 @@ class SampleServerTest {
 
     sample.process.destroy();
 
-    assertThat(sample.process.onExit().get(5, SECONDS).exitValue()).isZero();
+    assertThat(sample.process.onExit().get(8, SECONDS).exitValue()).isZero(); // not the 10 s drain
     assertThat(sample.output()).contains("stopping: 0 requests in flight");
   }
 }
