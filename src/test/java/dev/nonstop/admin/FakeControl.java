@@ -22,6 +22,11 @@ public final class FakeControl implements Control {
   public volatile Object history = List.of();
   public volatile FakeProgress last;
 
+  /** {@link #status} as a tree, for renderers tested without a server. */
+  public com.fasterxml.jackson.databind.JsonNode statusTree() {
+    return Json.mapper().valueToTree(status);
+  }
+
   public static Event event(String type, int step, String message) {
     return new Event(Instant.parse("2026-01-01T12:01:02.345Z"), type, step, message);
   }
