@@ -1,12 +1,72 @@
 package dev.nonstop.cli;
 
+import dev.nonstop.config.AppConfig;
+import dev.nonstop.config.ConfigException;
+import dev.nonstop.config.ConfigLoader;
+import dev.nonstop.daemon.Daemon;
+import dev.nonstop.deploy.DeployException;
+import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.time.ZoneId;
 import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
-@Command(name = "up", mixinStandardHelpOptions = true, description = "Run the proxy, the admin API and the app's servers in the foreground.")
+@Command(name = "up", mixinStandardHelpOptions = true,
+    description = "Run the proxy, the admin API and the app's servers in the foreground. Ctrl-C drains and stops everything.")
 final class UpCommand implements Callable<Integer> {
+  @Spec CommandSpec spec;
+
+  @Option(names = {"-f", "--file"}, paramLabel = "FILE", defaultValue = "nonstop.yml",
+      description = "The configuration (default: ${DEFAULT-VALUE}).")
+  Path file;
+
+  @Option(names = "--version", paramLabel = "V",
+      description = "The release to start; needed the first time, later the state file's live release is used.")
+  String version;
+
   @Override
-  public Integer call() {
-    throw new UnsupportedOperationException("up: not built yet");
+  public Integer call() throws InterruptedException {
+    PrintWriter out = spec.commandLine().getOut();
+    PrintWriter err = spec.commandLine().getErr();
+    AppConfig config;
+    try {
+      config = ConfigLoader.load(file.toAbsolutePath());
+    } catch (ConfigException e) {
+      err.println(e.getMessage());
+      return 2;
+    }
+    Daemon daemon;
+    try {
+      daemon = Daemon.start(config, version, e -> {
+        out.println(EventLine.render(e, 2, ZoneId.systemDefault()));
+        out.flush();
+      });
+    } catch (DeployException e) {
+      err.println("nonstop: could not start " + config.app() + ": " + e.getMessage());
+      return 1;
+    } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
+      err.println("nonstop: could not start " + config.app() + ": " + e.getMessage());
+      return 1;
+    }
+    CountDownLatch stopped = new CountDownLatch(1);
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      out.println("nonstop: stopping: draining in-flight requests, then stopping the servers");
+      out.flush();
+      daemon.close();
+      stopped.countDown();
+    }, "shutdown"));
+    String listen = daemon.listenAddress().getHostString() + ":" + daemon.listenAddress().getPort();
+    String admin = daemon.adminAddress().getHostString() + ":" + daemon.adminAddress().getPort();
+    out.println("nonstop: " + config.app() + " is live on http://" + listen + "/ with " + config.instances() + " servers");
+    out.println("nonstop: admin API on http://" + admin + "/ (token in " + config.state().resolve("admin.token") + ")");
+    out.println("nonstop: dashboard at http://" + admin + "/#token=" + daemon.token());
+    out.println("nonstop: Ctrl-C drains and stops everything");
+    out.flush();
+    stopped.await();
+    return 0;
   }
 }

@@ -1,13 +1,212 @@
 package dev.nonstop.config;
 
-import java.nio.file.Path;
+import static java.util.Objects.requireNonNull;
 
-/** Reads and validates {@code nonstop.yml}. (Contract only: lands with the config work.) */
+import dev.nonstop.config.YamlTree.Mapping;
+import dev.nonstop.config.YamlTree.Node;
+import dev.nonstop.config.YamlTree.Position;
+import dev.nonstop.config.YamlTree.Scalar;
+import dev.nonstop.health.HealthCheck;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.charset.CharacterCodingException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Reads and validates {@code nonstop.yml}. Everything wrong with a file is found here, before
+ * anything starts, and reported as {@code file:line:column: what was wrong (expected: ...)}.
+ * Stateless and thread-safe.
+ */
 public final class ConfigLoader {
+  public static final String FILE_NAME = "nonstop.yml";
+
+  static final List<String> KEYS = List.of("app", "listen", "admin", "instances", "run", "workdir", "env",
+      "health", "drain", "stop", "strategy", "batch", "surge", "keep-old", "preview", "state", "balance");
+  static final List<String> HEALTH_KEYS = List.of("path", "interval", "timeout", "rise", "fall", "deadline");
+  static final List<String> STOP_KEYS = List.of("signal", "timeout");
+  static final List<String> SIGNALS = List.of("TERM", "INT", "HUP", "QUIT", "KILL");
+  static final List<String> BALANCES = List.of("least-in-flight", "round-robin");
+  private static final Set<String> PLACEHOLDERS = Set.of("version", "port", "instance");
+  private static final Pattern APP = Pattern.compile("[A-Za-z0-9_-]{1,64}");
+  private static final Pattern ENV_NAME = Pattern.compile("[A-Za-z_][A-Za-z0-9_]*");
+  private static final Pattern PLACEHOLDER = Pattern.compile("\\{([^{}]*)}");
+
   private ConfigLoader() {}
 
-  /** @throws ConfigException with file:line:column and what was expected */
+  /**
+   * Reads {@code file}; a folder means the {@code nonstop.yml} in it.
+   *
+   * @throws ConfigException with file:line:column and what was expected
+   */
   public static AppConfig load(Path file) {
-    throw new UnsupportedOperationException("not built yet");
+    requireNonNull(file, "file");
+    Path path = file.toAbsolutePath().normalize();
+    if (Files.isDirectory(path)) {
+      path = path.resolve(FILE_NAME);
+    }
+    String text;
+    try {
+      text = Files.readString(path);
+    } catch (NoSuchFileException e) {
+      throw new ConfigException(FILE_NAME + " not found at " + path + " (expected: a " + FILE_NAME + "; pass -f FILE)", e);
+    } catch (CharacterCodingException e) {
+      throw new ConfigException(path + ": not UTF-8 text (expected: a YAML file in UTF-8)", e);
+    } catch (IOException e) {
+      throw new ConfigException(path + ": cannot be read: " + e, e);
+    }
+    return parse(text, path);
+  }
+
+  /**
+   * Reads {@code yamlText} as if it were the content of {@code file}, which anchors relative paths
+   * and names the file in errors; the file itself is not read.
+   */
+  public static AppConfig parse(String yamlText, Path file) {
+    requireNonNull(yamlText, "yamlText");
+    Path path = requireNonNull(file, "file").toAbsolutePath().normalize();
+    Node root = YamlTree.parse(yamlText, path);
+    if (root == null) {
+      throw Section.error(path, Position.START, "empty file (expected: at least app, listen and run, e.g. 'app: hello')");
+    }
+    if (!(root instanceof Mapping m)) {
+      throw Section.error(path, root.at(), Section.describe(root) + " (expected: a mapping of keys such as 'app: hello')");
+    }
+    Section top = new Section(path, "", m);
+    top.allowOnly(KEYS);
+    return read(top, path);
+  }
+
+  private static AppConfig read(Section top, Path file) {
+    Path folder = file.getParent();
+    String app = top.parsed("app", null, "a name of letters, digits, - and _, e.g. hello", ConfigLoader::appName);
+    InetSocketAddress listen = top.address("listen", true);
+    InetSocketAddress admin = top.address("admin", false);
+    if (admin == null) {
+      admin = defaultAdmin(top, listen);
+    } else if (admin.getPort() != 0 && admin.getPort() == listen.getPort()) {
+      throw top.wrong("admin", top.node("admin"), "a port other than listen's");
+    }
+    int instances = top.integer("instances", 2, 1, 64);
+    String run = run(top);
+    Path workdir = folder.resolve(top.text("workdir", ".", "a folder")).normalize();
+    Map<String, String> env = env(top);
+    Section health = sectionOrEmpty(top, "health");
+    health.allowOnly(HEALTH_KEYS);
+    Section stop = sectionOrEmpty(top, "stop");
+    stop.allowOnly(STOP_KEYS);
+    return new AppConfig(
+        file, app, listen, admin, instances, run, workdir, env,
+        healthCheck(health),
+        health.duration("deadline", Duration.ofSeconds(60), true),
+        top.duration("drain", Duration.ofSeconds(30), false),
+        stop.parsed("signal", "TERM", "one of " + String.join(", ", SIGNALS), ConfigLoader::signal),
+        stop.duration("timeout", Duration.ofSeconds(10), false),
+        top.parsed("strategy", Strategy.IN_PLACE, "in-place or blue-green", Strategy::parse),
+        top.parsed("batch", Batch.parse("50%"), "a count of at least 1 like 2, or a percent like 50%", Batch::parse),
+        top.integer("surge", 0, 0, 64),
+        top.duration("keep-old", Duration.ofMinutes(10), false),
+        top.address("preview", false),
+        folder.resolve(top.text("state", ".nonstop", "a folder")).normalize(),
+        top.parsed("balance", "least-in-flight", "least-in-flight or round-robin", ConfigLoader::balance));
+  }
+
+  /** Loopback, the port after listen's: two apps on one host do not collide when listen differs by two. */
+  private static InetSocketAddress defaultAdmin(Section top, InetSocketAddress listen) {
+    int port = listen.getPort();
+    if (port == 65535) {
+      throw top.wrong("listen", top.node("listen"), "a port below 65535 so that admin can default to the next one, or an admin key");
+    }
+    return new InetSocketAddress("127.0.0.1", port == 0 ? 0 : port + 1);
+  }
+
+  private static String run(Section top) {
+    String expected = "the command that starts one server, with {port}, e.g. java -jar app-{version}.jar --port={port}";
+    String run = top.text("run", null, expected);
+    if (run.isBlank()) {
+      throw top.wrong("run", top.node("run"), expected);
+    }
+    Matcher m = PLACEHOLDER.matcher(run);
+    while (m.find()) {
+      if (!PLACEHOLDERS.contains(m.group(1))) {
+        throw top.wrong("run", top.node("run"), "only the placeholders {version}, {port} and {instance}, not {" + m.group(1) + "}");
+      }
+    }
+    if (!run.contains("{port}")) {
+      throw top.wrong("run", top.node("run"),
+          "{port} where the server takes its port, e.g. --port={port}; each server needs its own port and PORT alone is easy to miss");
+    }
+    return run;
+  }
+
+  private static Map<String, String> env(Section top) {
+    Section env = top.section("env");
+    if (env == null) {
+      return Map.of();
+    }
+    Map<String, String> vars = new LinkedHashMap<>();
+    for (YamlTree.Entry e : env.mapping().entries().values()) {
+      if (!ENV_NAME.matcher(e.key()).matches()) {
+        throw Section.error(env.file(), e.keyAt(),
+            "env." + e.key() + ": not a variable name (expected: letters, digits and _, not starting with a digit)");
+      }
+      if (!(e.value() instanceof Scalar s)) {
+        throw env.wrong(e.key(), e.value(), "a string, number or true/false");
+      }
+      vars.put(e.key(), s.isNull() ? "" : s.text());
+    }
+    return Collections.unmodifiableMap(vars);
+  }
+
+  private static HealthCheck healthCheck(Section health) {
+    String path = health.text("path", "/", "a path starting with /, e.g. /health");
+    if (!path.startsWith("/")) {
+      throw health.wrong("path", health.node("path"), "a path starting with /, e.g. /health");
+    }
+    return new HealthCheck(
+        path,
+        health.duration("interval", Duration.ofSeconds(1), true),
+        health.duration("timeout", Duration.ofSeconds(1), true),
+        health.integer("rise", 2, 1, 100),
+        health.integer("fall", 3, 1, 100));
+  }
+
+  /** {@code key}'s section, or an empty one (so that its defaults apply) when the key is absent. */
+  private static Section sectionOrEmpty(Section top, String key) {
+    Section s = top.section(key);
+    return s != null ? s : new Section(top.file(), key + ".", new Mapping(Map.of(), top.at()));
+  }
+
+  private static String appName(String text) {
+    if (!APP.matcher(text).matches()) {
+      throw new IllegalArgumentException();
+    }
+    return text;
+  }
+
+  private static String signal(String text) {
+    String s = text.strip().toUpperCase(Locale.ROOT);
+    s = s.startsWith("SIG") ? s.substring(3) : s;
+    if (!SIGNALS.contains(s)) {
+      throw new IllegalArgumentException();
+    }
+    return s;
+  }
+
+  private static String balance(String text) {
+    if (!BALANCES.contains(text)) {
+      throw new IllegalArgumentException();
+    }
+    return text;
   }
 }

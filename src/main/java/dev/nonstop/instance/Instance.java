@@ -1,50 +1,89 @@
 package dev.nonstop.instance;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
-/** One running server process of a release. (Contract only: lands with the instance work.) */
+/**
+ * One running server process of a release, as started by a {@link Driver}. Immutable apart from
+ * the process itself; any thread may use it.
+ */
 public final class Instance {
-  private Instance() {}
+  private final String id;
+  private final Release release;
+  private final int slot;
+  private final int port;
+  private final ProcessHandle process;
+  private final Path logFile;
+  private final CompletableFuture<Integer> exited;
+
+  Instance(Placement placement, Process process, Path logFile) {
+    this.id = placement.id();
+    this.release = placement.release();
+    this.slot = placement.slot();
+    this.port = placement.port();
+    this.process = process.toHandle();
+    this.logFile = logFile;
+    this.exited = process.onExit().thenApply(Process::exitValue);
+  }
 
   /** e.g. {@code hello-1.0.2-3} */
   public String id() {
-    throw new UnsupportedOperationException();
+    return id;
   }
 
   public Release release() {
-    throw new UnsupportedOperationException();
+    return release;
   }
 
   /** The slot number ({instance}) it fills, from 1. */
   public int slot() {
-    throw new UnsupportedOperationException();
+    return slot;
   }
 
   public int port() {
-    throw new UnsupportedOperationException();
+    return port;
   }
 
   public long pid() {
-    throw new UnsupportedOperationException();
+    return process.pid();
   }
 
   public Path logFile() {
-    throw new UnsupportedOperationException();
+    return logFile;
   }
 
   public boolean isAlive() {
-    throw new UnsupportedOperationException();
+    return process.isAlive();
   }
 
-  /** Completes with the exit code when the process ends, however it ends. */
+  /**
+   * Completes with the exit code when the process ends, however it ends; a process ended by a
+   * signal exits 128 + the signal's number (143 for TERM, 137 for KILL). Each call returns a new
+   * future, so a caller completing its own copy changes nothing for others.
+   */
   public CompletableFuture<Integer> exited() {
-    throw new UnsupportedOperationException();
+    return exited.copy();
   }
 
-  /** The last {@code n} lines of its log. */
+  /** The last {@code n} lines of its log; reads the file from its end. */
   public List<String> lastLogLines(int n) {
-    throw new UnsupportedOperationException();
+    try {
+      return LogTail.lastLines(logFile, n);
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot read " + logFile, e);
+    }
+  }
+
+  /** The handle to signal; it checks the process's start time, so a reused pid is never hit. */
+  ProcessHandle process() {
+    return process;
+  }
+
+  @Override
+  public String toString() {
+    return id + " (pid " + process.pid() + ", port " + port + ")";
   }
 }

@@ -1,0 +1,38 @@
+package dev.nonstop.config;
+
+import java.time.Duration;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/** Durations as written in the file: always with a unit, {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 1m30s}. */
+final class Durations {
+  static final String EXPECTED = "a duration with a unit, e.g. 30s";
+  private static final Pattern WHOLE = Pattern.compile("(\\d+(ms|s|m|h))+");
+  private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h)");
+
+  private Durations() {}
+
+  /** @throws IllegalArgumentException when {@code text} is not a duration with units */
+  static Duration parse(String text) {
+    String t = text.strip();
+    if (!WHOLE.matcher(t).matches()) {
+      throw new IllegalArgumentException(EXPECTED);
+    }
+    Duration total = Duration.ZERO;
+    Matcher m = PART.matcher(t);
+    try {
+      while (m.find()) {
+        long n = Long.parseLong(m.group(1));
+        total = total.plus(switch (m.group(2)) {
+          case "ms" -> Duration.ofMillis(n);
+          case "s" -> Duration.ofSeconds(n);
+          case "m" -> Duration.ofMinutes(n);
+          default -> Duration.ofHours(n);
+        });
+      }
+    } catch (ArithmeticException | NumberFormatException e) {
+      throw new IllegalArgumentException("a shorter duration");
+    }
+    return total;
+  }
+}

@@ -1,0 +1,384 @@
+package dev.nonstop.daemon;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.nonstop.admin.AdminServer;
+import dev.nonstop.admin.Control;
+import dev.nonstop.admin.ControlException;
+import dev.nonstop.config.AppConfig;
+import dev.nonstop.config.Batch;
+import dev.nonstop.config.Strategy;
+import dev.nonstop.deploy.BlueGreen;
+import dev.nonstop.deploy.DeployException;
+import dev.nonstop.deploy.DeployRequest;
+import dev.nonstop.deploy.Deployment;
+import dev.nonstop.deploy.Event;
+import dev.nonstop.deploy.Fleet;
+import dev.nonstop.deploy.InPlace;
+import dev.nonstop.deploy.Plan;
+import dev.nonstop.deploy.Report;
+import dev.nonstop.deploy.Server;
+import dev.nonstop.deploy.Step;
+import dev.nonstop.deploy.Traffic;
+import dev.nonstop.health.HealthChecker;
+import dev.nonstop.instance.LaunchSpec;
+import dev.nonstop.instance.LocalDriver;
+import dev.nonstop.instance.Release;
+import dev.nonstop.pool.Pool;
+import dev.nonstop.pool.Selector;
+import dev.nonstop.proxy.Proxy;
+import dev.nonstop.proxy.ProxyOptions;
+import dev.nonstop.state.StateStore;
+import dev.nonstop.state.Token;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A running Nonstop: the proxy on {@code listen}, the fleet of servers, the admin API, and at most
+ * one deployment at a time. State is saved after every change and read back at start.
+ *
+ * <p>Thread-safe: admin calls arrive on the admin server's threads, deployments run one at a time
+ * on the deployer thread, and every change of {@link #doc} or {@link #current} holds {@code this}.
+ */
+public final class Daemon implements Control, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Daemon.class);
+  static final String DEFAULT_MAINTENANCE = "We are making things better. Back in a moment.";
+
+  private final AppConfig config;
+  private final StateStore<StateDoc> store;
+  private final Traffic traffic = new Traffic();
+  private final ExecutorService deployer = Executors.newSingleThreadExecutor(r -> {
+    Thread t = new Thread(r, "deployer");
+    t.setDaemon(true);
+    return t;
+  });
+  private final String token;
+  private Proxy proxy;
+  private HealthChecker checker;
+  private Fleet fleet;
+  private AdminServer admin;
+  private StateDoc doc;
+  private Deployment current;
+
+  private Daemon(AppConfig config) {
+    this.config = requireNonNull(config, "config");
+    this.store = new StateStore<>(config.state().resolve("state.json"), StateDoc.class);
+    this.token = Token.loadOrCreate(config.state());
+  }
+
+  /**
+   * Starts everything and returns once {@code instances} servers of the live release are healthy
+   * and attached. The live release is the one in the state file, else {@code version}.
+   *
+   * @throws DeployException when the first servers cannot be made healthy (everything started is
+   *     stopped again)
+   */
+  public static Daemon start(AppConfig config, String version, Consumer<Event> progress)
+      throws DeployException, InterruptedException {
+    Daemon d = new Daemon(config);
+    try {
+      d.boot(version, progress);
+      return d;
+    } catch (DeployException | InterruptedException | RuntimeException e) {
+      d.close();
+      throw e;
+    }
+  }
+
+  private void boot(String version, Consumer<Event> progress) throws DeployException, InterruptedException {
+    doc = store.load().orElse(StateDoc.empty(config.app()));
+    Release live;
+    if (doc.live() != null) {
+      live = new Release(doc.live());
+      if (version != null && !version.equals(doc.live())) {
+        log.warn("the state file says {} is live; starting {} (deploy {} to change it)", doc.live(), doc.live(), version);
+      }
+    } else if (version != null) {
+      live = new Release(version);
+    } else {
+      throw new DeployException("no live release yet: the first 'nonstop up' needs --version V");
+    }
+    Leftovers.stop(doc.servers(), config.stopTimeout());
+    ProxyOptions options = ProxyOptions.defaults(config.listen());
+    proxy = Proxy.start(options, Pool.empty(Selector.named(config.balance())));
+    proxy.listener(traffic);
+    if (doc.maintenance() != null) {
+      proxy.maintenance(doc.maintenance());
+    }
+    checker = new HealthChecker(config.health());
+    LaunchSpec spec = new LaunchSpec(config.run(), config.workdir(), config.env(), config.stopSignal(),
+        config.stopTimeout(), config.state().resolve("logs"));
+    fleet = new Fleet(config, proxy, checker, new LocalDriver(config.app(), spec));
+    fleet.onChange(this::saveServers);
+    Deployment boot = new Deployment(0, "up", config.strategy(), null, live, bootPlan(live), traffic);
+    boot.subscribe(progress);
+    Report r = boot.run();
+    if (!r.result().equals("done")) {
+      throw new DeployException(r.message());
+    }
+    update(doc.live() == null ? withLive(doc, live.version(), doc.previous()) : doc);
+    try {
+      admin = AdminServer.start(config.admin(), token, this);
+    } catch (java.io.IOException e) {
+      throw new DeployException("admin API on " + config.admin() + ": " + e.getMessage(), e);
+    }
+  }
+
+  private Plan bootPlan(Release live) {
+    List<Server> started = new ArrayList<>();
+    int n = config.instances();
+    List<Step> steps = List.of(
+        new Step("start " + n + " servers of " + live, d -> {
+          for (int slot = 1; slot <= n; slot++) {
+            Server s = fleet.start(live, slot);
+            started.add(s);
+            d.info("started " + live + " in slot " + slot + " on " + s.backend().name() + " (pid " + s.instance().pid() + ")");
+          }
+        }),
+        new Step("wait until all " + n + " are healthy, then attach", d -> {
+          fleet.awaitHealthy(List.copyOf(started), d);
+          started.forEach(fleet::attach);
+        }));
+    return new Plan("start " + config.app() + " " + live, steps, d -> fleet.stop(List.copyOf(started), d));
+  }
+
+  public AppConfig config() {
+    return config;
+  }
+
+  public InetSocketAddress listenAddress() {
+    return proxy.address();
+  }
+
+  public InetSocketAddress adminAddress() {
+    return admin.address();
+  }
+
+  public String token() {
+    return token;
+  }
+
+  public Traffic traffic() {
+    return traffic;
+  }
+
+  // ---- Control ----
+
+  @Override
+  public synchronized Object status() {
+    return StatusView.of(config, doc, fleet, current, proxy.address());
+  }
+
+  @Override
+  public synchronized Object history() {
+    return doc.history();
+  }
+
+  @Override
+  public synchronized Progress deploy(DeployRequest request) {
+    refuseWhileBusy();
+    Release to = parse(() -> new Release(requireNonNull(request.version(), "version")));
+    Strategy strategy = request.strategy() == null ? config.strategy() : parse(() -> Strategy.parse(request.strategy()));
+    Batch batch = request.batch() == null ? config.batch() : parse(() -> Batch.parse(request.batch()));
+    int surge = request.surge() == null ? config.surge() : request.surge();
+    if (surge < 0) {
+      throw new ControlException(400, "surge: " + surge + " (expected: 0 or more)");
+    }
+    if (request.preview() && strategy != Strategy.BLUE_GREEN) {
+      throw new ControlException(400, "--preview needs the blue-green strategy (expected: --strategy blue-green)");
+    }
+    return launch("deploy", strategy, to, plan(strategy, to, batch, surge, request.preview()));
+  }
+
+  private Plan plan(Strategy strategy, Release to, Batch batch, int surge, boolean preview) {
+    if (strategy == Strategy.BLUE_GREEN) {
+      InetSocketAddress at = preview
+          ? (config.preview() != null ? config.preview() : new InetSocketAddress("127.0.0.1", 0))
+          : null;
+      return BlueGreen.plan(fleet, to, config.instances(), at);
+    }
+    return InPlace.plan(fleet, to, batch.size(config.instances()), surge);
+  }
+
+  @Override
+  public synchronized Progress rollback() {
+    refuseWhileBusy();
+    Fleet.Group warm = fleet.takeWarm();
+    if (warm != null) {
+      return launch("rollback", Strategy.BLUE_GREEN, warm.release(), BlueGreen.switchBack(fleet, warm));
+    }
+    if (doc.previous() == null) {
+      throw new ControlException(409, "nothing to roll back to: " + doc.live() + " is the only release deployed so far");
+    }
+    Release to = new Release(doc.previous());
+    return launch("rollback", config.strategy(), to, plan(config.strategy(), to, config.batch(), config.surge(), false));
+  }
+
+  @Override
+  public synchronized Progress promote() {
+    if (current != null && !current.done().isDone()) {
+      refuseWhileBusy();
+    }
+    Fleet.Group preview = fleet.preview();
+    if (preview == null) {
+      throw new ControlException(409, "nothing to promote: no preview group (deploy with --strategy blue-green --preview first)");
+    }
+    return launch("promote", Strategy.BLUE_GREEN, preview.release(), BlueGreen.promote(fleet, preview));
+  }
+
+  @Override
+  public synchronized String abort() {
+    if (current != null && current.abort()) {
+      return "aborting " + current.kind() + " #" + current.id() + " of " + current.to()
+          + ": " + doc.live() + " stays live (follow it with 'nonstop status')";
+    }
+    Fleet.Group preview = fleet.endPreview();
+    if (preview != null) {
+      fleet.retireInBackground(preview.servers());
+      return "dropped the " + preview.release() + " preview group; " + doc.live() + " stays live";
+    }
+    throw new ControlException(409, "nothing to abort: no deployment is running and no preview waits");
+  }
+
+  @Override
+  public synchronized void maintenance(boolean on, String message) {
+    String text = on ? (message == null || message.isBlank() ? DEFAULT_MAINTENANCE : message) : null;
+    proxy.maintenance(text);
+    update(new StateDoc(doc.app(), doc.live(), doc.previous(), text, doc.servers(), doc.history()));
+    log.info("maintenance page {}", on ? "on: " + text : "off");
+  }
+
+  // ---- deployments ----
+
+  private void refuseWhileBusy() {
+    if (current != null && !current.done().isDone()) {
+      throw new ControlException(409, current.kind() + " #" + current.id() + " ("
+          + (current.from() == null ? "" : current.from() + " -> ") + current.to() + ", " + current.strategy()
+          + ") is running since " + current.startedAt() + ", at step " + current.currentStep() + "/"
+          + current.plan().steps().size() + "; wait for it, or stop it with 'nonstop abort'");
+    }
+    if (fleet.preview() != null) {
+      throw new ControlException(409, "a preview of " + fleet.preview().release()
+          + " waits: make it live with 'nonstop promote' or drop it with 'nonstop abort' first");
+    }
+  }
+
+  private Progress launch(String kind, Strategy strategy, Release to, Plan plan) {
+    List<Server> live = fleet.live();
+    Release from = live.isEmpty() ? null : live.get(0).release();
+    Deployment d = new Deployment(doc.nextId(), kind, strategy, from, to, plan, traffic);
+    current = d;
+    deployer.execute(() -> finish(d, d.run()));
+    return new Progress() {
+      @Override
+      public void subscribe(Consumer<Event> listener) {
+        d.subscribe(listener);
+      }
+
+      @Override
+      public void unsubscribe(Consumer<Event> listener) {
+        d.unsubscribe(listener);
+      }
+
+      @Override
+      public CompletableFuture<Event> done() {
+        return d.done();
+      }
+    };
+  }
+
+  private synchronized void finish(Deployment d, Report r) {
+    StateDoc next = doc;
+    if (r.result().equals("done")) {
+      String prev = d.from() == null ? doc.previous() : d.from().version();
+      if (d.from() != null && d.from().equals(d.to())) {
+        prev = doc.previous();
+      }
+      next = withLive(doc, d.to().version(), prev);
+    }
+    List<Report> history = new ArrayList<>(next.history());
+    history.add(r);
+    update(new StateDoc(next.app(), next.live(), next.previous(), next.maintenance(), next.servers(), history));
+  }
+
+  private static StateDoc withLive(StateDoc doc, String live, String previous) {
+    return new StateDoc(doc.app(), live, previous, doc.maintenance(), doc.servers(), doc.history());
+  }
+
+  private synchronized void saveServers() {
+    if (doc == null || fleet == null) {
+      return;
+    }
+    update(doc);
+  }
+
+  private void update(StateDoc next) {
+    List<StateDoc.SavedServer> servers = new ArrayList<>();
+    for (Server s : fleet.all()) {
+      servers.add(new StateDoc.SavedServer(s.slot(), s.release().version(), s.port(), s.instance().pid()));
+    }
+    doc = new StateDoc(next.app(), next.live(), next.previous(), next.maintenance(), servers, next.history());
+    try {
+      store.save(doc);
+    } catch (RuntimeException e) {
+      log.error("could not save the state: {}", e.toString());
+    }
+  }
+
+  private static <T> T parse(java.util.function.Supplier<T> parser) {
+    try {
+      return parser.get();
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new ControlException(400, e.getMessage());
+    }
+  }
+
+  /**
+   * Stops cleanly: the admin API first, then every live server is drained (in-flight requests
+   * finish), the proxy closes and the servers stop.
+   */
+  @Override
+  public void close() {
+    if (admin != null) {
+      admin.close();
+    }
+    Deployment running;
+    synchronized (this) {
+      running = current;
+    }
+    if (running != null && running.abort()) {
+      running.done().orTimeout(config.healthDeadline().toMillis() + 30_000, TimeUnit.MILLISECONDS)
+          .exceptionally(e -> null).join();
+    }
+    deployer.shutdownNow();
+    if (fleet != null && proxy != null) {
+      List<CompletableFuture<Integer>> drains = new ArrayList<>();
+      for (Server s : fleet.live()) {
+        drains.add(proxy.drain(s.backend(), config.drain()));
+      }
+      drains.forEach(f -> f.exceptionally(e -> 0).join());
+    }
+    if (proxy != null) {
+      proxy.close();
+    }
+    if (fleet != null) {
+      fleet.close();
+      synchronized (this) {
+        if (doc != null) {
+          update(doc);
+        }
+      }
+    }
+    if (checker != null) {
+      checker.close();
+    }
+  }
+}

@@ -1,0 +1,36 @@
+package dev.nonstop.daemon;
+
+import dev.nonstop.deploy.Report;
+import java.util.List;
+
+/**
+ * What survives a restart of {@code nonstop up}: the live and previous releases, the servers that
+ * were running (so that leftovers of a crash can be stopped), the maintenance page, and the
+ * history of deployments with their reports.
+ *
+ * @param maintenance the maintenance message, or null when the page is off
+ */
+public record StateDoc(
+    String app,
+    String live,
+    String previous,
+    String maintenance,
+    List<SavedServer> servers,
+    List<Report> history) {
+
+  /** A server process as last seen. */
+  public record SavedServer(int slot, String version, int port, long pid) {}
+
+  public StateDoc {
+    servers = servers == null ? List.of() : List.copyOf(servers);
+    history = history == null ? List.of() : List.copyOf(history);
+  }
+
+  static StateDoc empty(String app) {
+    return new StateDoc(app, null, null, null, List.of(), List.of());
+  }
+
+  int nextId() {
+    return history.isEmpty() ? 1 : history.get(history.size() - 1).id() + 1;
+  }
+}

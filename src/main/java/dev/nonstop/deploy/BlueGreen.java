@@ -1,0 +1,112 @@
+package dev.nonstop.deploy;
+
+import dev.nonstop.instance.Release;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Blue-green: a full group of the new release starts beside the live one; once every server in it
+ * is healthy, the load balancer switches to it in one atomic pool swap, and the old group stays
+ * warm for the keep-old time so that a rollback is a switch back. With a preview address, the new
+ * group first answers there until it is promoted or aborted.
+ *
+ * <p>Nothing is switched until the new group is healthy, so the undo only stops the new group.
+ */
+public final class BlueGreen {
+  private BlueGreen() {}
+
+  /** @param preview where the new group answers before promote, or null to switch at once */
+  public static Plan plan(Fleet fleet, Release to, int instances, InetSocketAddress preview) {
+    List<Server> live = fleet.live();
+    Release from = live.isEmpty() ? null : live.get(0).release();
+    String listen = fleet.proxy().address().getHostString() + ":" + fleet.proxy().address().getPort();
+    List<Server> group = new ArrayList<>();
+    List<Step> steps = new ArrayList<>();
+    Fleet.Group warm = fleet.warm();
+    if (warm != null) {
+      steps.add(new Step("retire the " + warm.release() + " group kept warm from before", d -> {
+        Fleet.Group g = fleet.takeWarm();
+        if (g != null) {
+          fleet.drain(g.servers(), d);
+          fleet.stop(g.servers(), d);
+        }
+      }));
+    }
+    steps.add(new Step("start " + instances + " servers of " + to + " beside " + (from == null ? "nothing" : from), d -> {
+      for (int slot = 1; slot <= instances; slot++) {
+        Server n = fleet.start(to, slot);
+        synchronized (group) {
+          group.add(n);
+        }
+        d.info("started " + to + " in slot " + slot + " on " + n.backend().name() + " (pid " + n.instance().pid() + ")");
+      }
+    }));
+    steps.add(new Step("wait until all " + instances + " are healthy", d -> fleet.awaitHealthy(snapshot(group), d)));
+    if (preview != null) {
+      steps.add(new Step("serve " + to + " on the preview address", d -> {
+        InetSocketAddress at = fleet.startPreview(new Fleet.Group(to, snapshot(group), null), preview);
+        d.info(to + " answers on http://" + at.getHostString() + ":" + at.getPort()
+            + "/ ; make it live with 'nonstop promote', drop it with 'nonstop abort'");
+        d.result("preview");
+      }));
+    } else {
+      steps.add(new Step("switch " + listen + " from " + (from == null ? "nothing" : from) + " to " + to, d -> {
+        List<Server> old = fleet.switchTo(snapshot(group), d);
+        fleet.keepWarm(old);
+        d.info("switched: the old group is kept warm for " + Fleet.format(fleet.config().keepOld())
+            + " so that 'nonstop rollback' is a switch back");
+      }));
+    }
+    String summary = "blue-green " + (from == null ? "" : from + " -> ") + to + ", " + instances + " servers"
+        + (preview != null ? ", preview first" : "");
+    return new Plan(summary, steps, d -> {
+      if (fleet.preview() != null && fleet.preview().release().equals(to)) {
+        fleet.endPreview();
+      }
+      List<Server> started = snapshot(group);
+      fleet.drain(started.stream().filter(s -> fleet.live().contains(s)).toList(), d);
+      fleet.stop(started, d);
+    });
+  }
+
+  /** Switches the previewed group live; the group that was live stays warm. */
+  public static Plan promote(Fleet fleet, Fleet.Group preview) {
+    String listen = fleet.proxy().address().getHostString() + ":" + fleet.proxy().address().getPort();
+    List<Step> steps = List.of(new Step("switch " + listen + " to the previewed " + preview.release() + " group", d -> {
+      List<Server> old = fleet.switchTo(preview.servers(), d);
+      fleet.endPreview();
+      fleet.keepWarm(old);
+      d.info("switched: the old group is kept warm for " + Fleet.format(fleet.config().keepOld()));
+    }));
+    return new Plan("promote " + preview.release(), steps, d -> { });
+  }
+
+  /**
+   * Rollback inside the keep-old time: switches back to the warm group at once, then drains and
+   * stops the group that was live.
+   */
+  public static Plan switchBack(Fleet fleet, Fleet.Group warm) {
+    List<Server> abandoned = new ArrayList<>();
+    List<Step> steps = List.of(
+        new Step("switch back to " + warm.release() + " (kept warm)", d -> {
+          fleet.awaitHealthy(warm.servers(), d);
+          List<Server> old = fleet.switchTo(warm.servers(), d);
+          synchronized (abandoned) {
+            abandoned.addAll(old);
+          }
+        }),
+        new Step("drain and stop the group that was live", d -> {
+          List<Server> old = snapshot(abandoned);
+          fleet.drain(old, d);
+          fleet.stop(old, d);
+        }));
+    return new Plan("rollback to " + warm.release() + " by switching back", steps, d -> { });
+  }
+
+  private static List<Server> snapshot(List<Server> servers) {
+    synchronized (servers) {
+      return List.copyOf(servers);
+    }
+  }
+}

@@ -1,0 +1,283 @@
+package dev.nonstop.deploy;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.nonstop.config.Strategy;
+import dev.nonstop.instance.Release;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One run of a {@link Plan}: runs its steps in order on the calling thread, streams its
+ * {@link Event}s to subscribers, runs the plan's undo when a step fails or the operator aborts,
+ * and ends with a {@link Report}.
+ *
+ * <p>{@link #run()} is called once, by the deploying thread; subscribe, abort and the getters may be
+ * called from any thread.
+ */
+public final class Deployment {
+  private static final Logger log = LoggerFactory.getLogger(Deployment.class);
+
+  private final int id;
+  private final String kind;
+  private final Strategy strategy;
+  private final Release from;
+  private final Release to;
+  private final Plan plan;
+  private final Traffic traffic;
+  private final List<Event> events = new ArrayList<>();
+  private final CopyOnWriteArrayList<Consumer<Event>> subscribers = new CopyOnWriteArrayList<>();
+  private final CompletableFuture<Event> done = new CompletableFuture<>();
+  private final CompletableFuture<Void> aborted = new CompletableFuture<>();
+  private final List<Report.StepTime> stepTimes = new ArrayList<>();
+  private volatile int currentStep;
+  private volatile Instant startedAt;
+  private volatile Report report;
+  private long longestDrainNanos;
+  private Double switchMicros;
+  private String finalResult = "done";
+
+  public Deployment(int id, String kind, Strategy strategy, Release from, Release to, Plan plan, Traffic traffic) {
+    this.id = id;
+    this.kind = requireNonNull(kind, "kind");
+    this.strategy = requireNonNull(strategy, "strategy");
+    this.from = from;
+    this.to = requireNonNull(to, "to");
+    this.plan = requireNonNull(plan, "plan");
+    this.traffic = requireNonNull(traffic, "traffic");
+  }
+
+  public int id() {
+    return id;
+  }
+
+  public String kind() {
+    return kind;
+  }
+
+  public Strategy strategy() {
+    return strategy;
+  }
+
+  public Release from() {
+    return from;
+  }
+
+  public Release to() {
+    return to;
+  }
+
+  public Plan plan() {
+    return plan;
+  }
+
+  public int currentStep() {
+    return currentStep;
+  }
+
+  public Instant startedAt() {
+    return startedAt;
+  }
+
+  /** The report, once the deployment has ended. */
+  public Report report() {
+    return report;
+  }
+
+  /** Runs the plan to its end; returns the report. Never throws for a failed step. */
+  public Report run() {
+    startedAt = Instant.now();
+    long t0 = System.nanoTime();
+    Traffic.Snapshot before = traffic.snapshot();
+    emit("info", 0, plan.summary() + " (" + plan.steps().size() + " steps)");
+    String failure = null;
+    try {
+      runSteps();
+    } catch (DeployException e) {
+      failure = e.getMessage();
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      failure = "interrupted";
+    } catch (RuntimeException e) {
+      log.error("deployment #{} failed unexpectedly", id, e);
+      failure = "internal error: " + e;
+    }
+    if (failure != null) {
+      finalResult = aborted.isDone() ? "aborted" : "failed";
+      emit("warn", currentStep, (aborted.isDone() ? "aborted: " : "failed: ") + failure);
+      undo();
+    }
+    Traffic.Delta t = traffic.snapshot().since(before);
+    Instant end = Instant.now();
+    long ms = (System.nanoTime() - t0) / 1_000_000;
+    String message = failure == null ? summaryLine(t, ms) : failureLine(failure, t);
+    Report r = new Report(id, kind, strategy.word(), from == null ? null : from.version(), to.version(),
+        finalResult, startedAt.toString(), end.toString(), ms, List.copyOf(stepTimes), t.byRelease(),
+        t.total(), t.failed(), t.appErrors(), t.proxyErrors(), t.p50Ms(), t.p99Ms(), t.maxMs(),
+        switchMicros, longestDrainNanos / 1_000_000, message);
+    report = r;
+    Event last = emit(failure == null ? "done" : "failed", 0, message);
+    done.complete(last);
+    return r;
+  }
+
+  private void runSteps() throws DeployException, InterruptedException {
+    List<Step> steps = plan.steps();
+    for (int i = 0; i < steps.size(); i++) {
+      checkAborted();
+      Step step = steps.get(i);
+      currentStep = i + 1;
+      emit("step", currentStep, step.title());
+      long s0 = System.nanoTime();
+      try {
+        step.action().run(this);
+      } catch (DeployException | InterruptedException | RuntimeException e) {
+        stepTimes.add(new Report.StepTime(currentStep, step.title(), (System.nanoTime() - s0) / 1_000_000, "failed"));
+        throw e;
+      }
+      stepTimes.add(new Report.StepTime(currentStep, step.title(), (System.nanoTime() - s0) / 1_000_000, "done"));
+    }
+  }
+
+  private void undo() {
+    emit("info", 0, "putting " + (from == null ? "the previous state" : from.version()) + " back");
+    try {
+      plan.undo().run(this);
+      emit("info", 0, (from == null ? "the previous state" : from.version()) + " is live again");
+    } catch (DeployException | RuntimeException e) {
+      emit("warn", 0, "could not put everything back: " + e.getMessage());
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private String summaryLine(Traffic.Delta t, long ms) {
+    String what = kind.equals("deploy") ? to.version() + " is live" : kind + " done: " + to.version() + " is live";
+    if (finalResult.equals("preview")) {
+      what = to.version() + " waits on the preview address";
+    }
+    return what + " after " + ms + " ms; " + t.total() + " requests served during it, " + t.failed() + " failed";
+  }
+
+  private String failureLine(String failure, Traffic.Delta t) {
+    return kind + " of " + to.version() + " " + finalResult + ": " + failure
+        + (from == null ? "" : "\n" + from.version() + " is still live") + "; " + t.total()
+        + " requests served during it, " + t.failed() + " failed";
+  }
+
+  // ---- for steps ----
+
+  public void info(String message) {
+    emit("info", currentStep, message);
+  }
+
+  public void warn(String message) {
+    emit("warn", currentStep, message);
+  }
+
+  /** Records one server's drain time for the report. */
+  void drained(Duration took) {
+    longestDrainNanos = Math.max(longestDrainNanos, took.toNanos());
+  }
+
+  /** Records the blue-green swap for the report. */
+  void switched(long nanos) {
+    switchMicros = nanos / 1000.0;
+  }
+
+  /** Marks how this deployment ends when no step fails ("preview" for a group awaiting promote). */
+  void result(String result) {
+    finalResult = result;
+  }
+
+  /**
+   * Waits for {@code future} up to {@code timeoutNanos}; returns null at the timeout, throws when
+   * the operator aborts or the future fails.
+   */
+  public <T> T await(CompletableFuture<T> future, long timeoutNanos)
+      throws DeployException, InterruptedException {
+    CompletableFuture<Object> either = CompletableFuture.anyOf(future, aborted);
+    try {
+      if (timeoutNanos == Long.MAX_VALUE) {
+        either.get();
+      } else {
+        either.get(Math.max(0, timeoutNanos), TimeUnit.NANOSECONDS);
+      }
+    } catch (TimeoutException e) {
+      return null;
+    } catch (ExecutionException e) {
+      if (!future.isDone()) {
+        throw new DeployException("aborted by the operator");
+      }
+    }
+    checkAborted();
+    try {
+      return future.get();
+    } catch (ExecutionException e) {
+      throw new DeployException(String.valueOf(e.getCause().getMessage()), e.getCause());
+    }
+  }
+
+  private void checkAborted() throws DeployException {
+    if (aborted.isDone()) {
+      throw new DeployException("aborted by the operator");
+    }
+  }
+
+  /** Asks the running deployment to stop and put things back; false if it had already ended. */
+  public boolean abort() {
+    if (done.isDone()) {
+      return false;
+    }
+    aborted.complete(null);
+    return true;
+  }
+
+  // ---- events ----
+
+  private Event emit(String type, int step, String message) {
+    Event e = new Event(Instant.now(), type, step, message);
+    if (type.equals("warn")) {
+      log.warn("deploy #{} [{}/{}] {}", id, step, plan.steps().size(), message);
+    } else {
+      log.info("deploy #{} [{}/{}] {}", id, step, plan.steps().size(), message);
+    }
+    // Delivered under the lock so that a new subscriber sees each event once, in order;
+    // subscribers hand events over without blocking.
+    synchronized (events) {
+      events.add(e);
+      for (Consumer<Event> s : subscribers) {
+        s.accept(e);
+      }
+    }
+    return e;
+  }
+
+  /** Replays the events so far, then delivers new ones on the deploying thread. */
+  public void subscribe(Consumer<Event> listener) {
+    List<Event> past;
+    synchronized (events) {
+      past = List.copyOf(events);
+      subscribers.add(listener);
+    }
+    past.forEach(listener);
+  }
+
+  public void unsubscribe(Consumer<Event> listener) {
+    subscribers.remove(listener);
+  }
+
+  public CompletableFuture<Event> done() {
+    return done;
+  }
+}

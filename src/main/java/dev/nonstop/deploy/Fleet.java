@@ -1,0 +1,427 @@
+package dev.nonstop.deploy;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.nonstop.config.AppConfig;
+import dev.nonstop.health.HealthChecker;
+import dev.nonstop.instance.Driver;
+import dev.nonstop.instance.Instance;
+import dev.nonstop.instance.Release;
+import dev.nonstop.pool.Backend;
+import dev.nonstop.pool.Health;
+import dev.nonstop.pool.Pool;
+import dev.nonstop.proxy.Proxy;
+import dev.nonstop.proxy.ProxyOptions;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The app's servers and the groups they form: the live group behind the proxy, the old group a
+ * blue-green switch keeps warm for an instant rollback, and a preview group. Starts, health-waits,
+ * attaches, drains and stops servers for the deployment steps, and restarts a live server that
+ * dies.
+ *
+ * <p>Thread-safe. Group membership is guarded by {@code this}; only one deployment changes it at a
+ * time (the app enforces that), while the supervisor and status readers run beside it.
+ */
+public final class Fleet implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Fleet.class);
+  private static final String HOST = "127.0.0.1";
+
+  /** Servers of one release that move together. {@code until} is set for a warm group. */
+  public record Group(Release release, List<Server> servers, Instant until) {
+    public Group {
+      servers = List.copyOf(servers);
+    }
+  }
+
+  private final AppConfig config;
+  private final Proxy proxy;
+  private final HealthChecker checker;
+  private final Driver driver;
+  private final ScheduledExecutorService timer;
+  private final List<Server> live = new ArrayList<>();
+  private Group warm;
+  private Group preview;
+  private Proxy previewProxy;
+  private volatile Runnable onChange = () -> { };
+
+  public Fleet(AppConfig config, Proxy proxy, HealthChecker checker, Driver driver) {
+    this.config = requireNonNull(config, "config");
+    this.proxy = requireNonNull(proxy, "proxy");
+    this.checker = requireNonNull(checker, "checker");
+    this.driver = requireNonNull(driver, "driver");
+    this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "fleet-timer");
+      t.setDaemon(true);
+      return t;
+    });
+  }
+
+  public AppConfig config() {
+    return config;
+  }
+
+  public Proxy proxy() {
+    return proxy;
+  }
+
+  /** Called after every change of the servers (for the state file); must not block long. */
+  public void onChange(Runnable listener) {
+    onChange = requireNonNull(listener, "listener");
+  }
+
+  private void changed() {
+    try {
+      onChange.run();
+    } catch (RuntimeException e) {
+      log.warn("fleet change listener failed", e);
+    }
+  }
+
+  /** Every server the fleet runs: live, warm and preview. */
+  public synchronized List<Server> all() {
+    List<Server> all = new ArrayList<>(live);
+    if (warm != null) {
+      all.addAll(warm.servers());
+    }
+    if (preview != null) {
+      all.addAll(preview.servers());
+    }
+    return all;
+  }
+
+  /** The live servers, by slot. */
+  public synchronized List<Server> live() {
+    List<Server> copy = new ArrayList<>(live);
+    copy.sort(Comparator.comparingInt(Server::slot).thenComparing(s -> s.release().version()));
+    return copy;
+  }
+
+  public synchronized Group warm() {
+    return warm;
+  }
+
+  public synchronized Group preview() {
+    return preview;
+  }
+
+  public synchronized InetSocketAddress previewAddress() {
+    return previewProxy == null ? null : previewProxy.address();
+  }
+
+  // ---- servers ----
+
+  /** Spawns a server of {@code release} in {@code slot} on a free port; it is DOWN until checked. */
+  public Server start(Release release, int slot) throws DeployException {
+    int port = freePort();
+    Instance instance;
+    try {
+      instance = driver.start(release, slot, port);
+    } catch (IOException e) {
+      throw new DeployException("could not start " + release + " in slot " + slot + ": " + e.getMessage(), e);
+    }
+    Backend backend = new Backend(new InetSocketAddress(HOST, port), release.version(), Health.DOWN);
+    Server server = new Server(release, slot, backend, instance);
+    checker.watch(backend);
+    watchExit(server, instance);
+    return server;
+  }
+
+  /**
+   * Waits until every server is UP, failing as soon as one exits or the health deadline passes,
+   * with the failing server's last log lines in the message.
+   */
+  public void awaitHealthy(List<Server> servers, Deployment deployment)
+      throws DeployException, InterruptedException {
+    long deadline = System.nanoTime() + config.healthDeadline().toNanos();
+    for (Server s : servers) {
+      Instance instance = s.instance();
+      CompletableFuture<Object> up = s.backend().whenUp().thenApply(v -> "up");
+      CompletableFuture<Object> exit = instance.exited().thenApply(code -> code);
+      Object outcome = deployment.await(CompletableFuture.anyOf(up, exit), deadline - System.nanoTime());
+      if (outcome == null) {
+        throw new DeployException(s.backend().name() + " (" + s.release() + ", slot " + s.slot()
+            + ") was not healthy within " + format(config.healthDeadline()) + " (GET "
+            + config.health().path() + ")" + logTail(instance));
+      }
+      if (outcome instanceof Integer code) {
+        throw new DeployException(s.backend().name() + " (" + s.release() + ", slot " + s.slot()
+            + ") exited with code " + code + " before it was healthy" + logTail(instance));
+      }
+      deployment.info(s.backend().name() + " (" + s.release() + ", slot " + s.slot() + ") is healthy");
+    }
+  }
+
+  /** Puts the server behind the load balancer and under supervision. */
+  public void attach(Server server) {
+    server.supervise();
+    proxy.update(p -> p.with(server.backend()));
+    synchronized (this) {
+      if (!live.contains(server)) {
+        live.add(server);
+      }
+    }
+    if (!server.instance().isAlive()) {
+      scheduleRestart(server, server.instance());
+    }
+    changed();
+  }
+
+  /**
+   * Takes the servers out of the load balancer and waits for their in-flight requests (up to the
+   * drain timeout, then cancels the rest). Returns the longest drain.
+   */
+  public Duration drain(List<Server> servers, Deployment deployment)
+      throws DeployException, InterruptedException {
+    List<CompletableFuture<Integer>> drains = new ArrayList<>();
+    long start = System.nanoTime();
+    for (Server s : servers) {
+      proxy.update(p -> p.without(s.backend()));
+      synchronized (this) {
+        live.remove(s);
+      }
+      int inFlight = s.backend().inFlight();
+      deployment.info("drain " + s.backend().name() + " (" + s.release() + ", slot " + s.slot() + "): "
+          + inFlight + " in flight");
+      drains.add(proxy.drain(s.backend(), config.drain()));
+    }
+    Duration longest = Duration.ZERO;
+    for (int i = 0; i < servers.size(); i++) {
+      Integer cancelled = deployment.await(drains.get(i), Long.MAX_VALUE);
+      Duration took = Duration.ofNanos(System.nanoTime() - start);
+      longest = took.compareTo(longest) > 0 ? took : longest;
+      Server s = servers.get(i);
+      deployment.drained(took);
+      deployment.info("drained " + s.backend().name() + " in " + took.toMillis() + " ms"
+          + (cancelled != null && cancelled > 0 ? ", " + cancelled + " cancelled at the drain timeout" : ""));
+    }
+    return longest;
+  }
+
+  /** Stops the servers' processes (signal, then KILL) and waits for them to exit. */
+  public void stop(List<Server> servers, Deployment deployment) throws InterruptedException {
+    List<CompletableFuture<Integer>> exits = new ArrayList<>();
+    for (Server s : servers) {
+      exits.add(stopQuietly(s));
+    }
+    changed();
+    for (int i = 0; i < servers.size(); i++) {
+      Integer code = waitExit(exits.get(i));
+      deployment.info("stopped " + servers.get(i).backend().name() + " (" + servers.get(i).release()
+          + ", slot " + servers.get(i).slot() + ")" + (code == null ? "" : ", exit code " + code));
+    }
+  }
+
+  private CompletableFuture<Integer> stopQuietly(Server s) {
+    s.markStopping();
+    checker.unwatch(s.backend());
+    synchronized (this) {
+      live.remove(s);
+    }
+    return driver.stop(s.instance());
+  }
+
+  private Integer waitExit(CompletableFuture<Integer> exit) throws InterruptedException {
+    try {
+      return exit.get(config.stopTimeout().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("a server did not confirm its exit: {}", e.toString());
+      return null;
+    }
+  }
+
+  // ---- groups ----
+
+  /**
+   * Replaces the live group with {@code next} in one atomic pool swap, records how long the swap
+   * took, and returns the servers that were live before (still running, no longer selected).
+   */
+  public List<Server> switchTo(List<Server> next, Deployment deployment) {
+    for (Server s : next) {
+      s.supervise();
+    }
+    Pool nextPool = proxy.pool().withBackends(next.stream().map(Server::backend).toList());
+    long t0 = System.nanoTime();
+    proxy.swap(nextPool);
+    long took = System.nanoTime() - t0;
+    deployment.switched(took);
+    List<Server> old;
+    synchronized (this) {
+      old = new ArrayList<>(live);
+      live.clear();
+      live.addAll(next);
+    }
+    changed();
+    return old;
+  }
+
+  /** Keeps {@code servers} running, out of the pool, for the keep-old time, then retires them. */
+  public void keepWarm(List<Server> servers) {
+    if (servers.isEmpty()) {
+      return;
+    }
+    Group group = new Group(servers.get(0).release(), servers, Instant.now().plus(config.keepOld()));
+    Group previous;
+    synchronized (this) {
+      previous = warm;
+      warm = group;
+    }
+    if (previous != null) {
+      retireInBackground(previous.servers());
+    }
+    timer.schedule(() -> retireWarm(group), config.keepOld().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private void retireWarm(Group group) {
+    synchronized (this) {
+      if (warm != group) {
+        return;
+      }
+      warm = null;
+    }
+    log.info("keep-old time is over: retiring the {} group", group.release());
+    retireInBackground(group.servers());
+  }
+
+  /** Takes the warm group off the fleet so that a rollback can switch back to it. */
+  public synchronized Group takeWarm() {
+    Group g = warm;
+    warm = null;
+    return g;
+  }
+
+  /** Drains and stops servers without a deployment watching (warm groups past their time). */
+  public void retireInBackground(List<Server> servers) {
+    for (Server s : servers) {
+      proxy.update(p -> p.without(s.backend()));
+      proxy.drain(s.backend(), config.drain()).whenComplete((cancelled, e) -> stopQuietly(s));
+    }
+  }
+
+  /** Serves {@code group} on the preview address until it is promoted or dropped. */
+  public InetSocketAddress startPreview(Group group, InetSocketAddress address) {
+    Pool pool = proxy.pool().withBackends(group.servers().stream().map(Server::backend).toList());
+    Proxy p = Proxy.start(ProxyOptions.defaults(address), pool);
+    synchronized (this) {
+      preview = group;
+      previewProxy = p;
+    }
+    return p.address();
+  }
+
+  /** Ends the preview listener and hands its group over (null if there was none). */
+  public Group endPreview() {
+    Group g;
+    Proxy p;
+    synchronized (this) {
+      g = preview;
+      p = previewProxy;
+      preview = null;
+      previewProxy = null;
+    }
+    if (p != null) {
+      p.close();
+    }
+    return g;
+  }
+
+  // ---- supervision ----
+
+  private void watchExit(Server server, Instance instance) {
+    instance.exited().thenAccept(code -> {
+      if (server.stopping() || server.instance() != instance) {
+        return;
+      }
+      server.backend().setHealth(Health.DOWN, "process " + instance.pid() + " exited with code " + code);
+      if (server.supervised()) {
+        scheduleRestart(server, instance);
+      }
+    });
+  }
+
+  private void scheduleRestart(Server server, Instance dead) {
+    int attempt = server.restarts();
+    long delayMs = Math.min(10_000, 200L << Math.min(attempt, 6));
+    log.warn("server {} died; restarting it in {} ms{}", server, delayMs,
+        logTail(dead).replace("\n", "\n  "));
+    timer.schedule(() -> restart(server, dead), delayMs, TimeUnit.MILLISECONDS);
+  }
+
+  private void restart(Server server, Instance dead) {
+    if (server.stopping() || server.instance() != dead) {
+      return;
+    }
+    server.countRestart();
+    try {
+      Instance next = driver.start(server.release(), server.slot(), server.port());
+      server.replaceInstance(next);
+      watchExit(server, next);
+      log.info("server {} restarted as pid {}", server, next.pid());
+      changed();
+    } catch (IOException e) {
+      log.error("could not restart {}: {}", server, e.getMessage());
+      scheduleRestart(server, dead);
+    }
+  }
+
+  // ---- helpers ----
+
+  static String logTail(Instance instance) {
+    List<String> lines = instance.lastLogLines(10);
+    if (lines.isEmpty()) {
+      return "; its log (" + instance.logFile() + ") is empty";
+    }
+    return "; last lines of " + instance.logFile() + ":\n    " + String.join("\n    ", lines);
+  }
+
+  static String format(Duration d) {
+    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+  }
+
+  private static int freePort() throws DeployException {
+    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getByName(HOST))) {
+      return s.getLocalPort();
+    } catch (IOException e) {
+      throw new DeployException("no free port on " + HOST + ": " + e.getMessage(), e);
+    }
+  }
+
+  /** Stops every server; the proxy is the caller's. */
+  @Override
+  public void close() {
+    endPreview();
+    List<Server> all = new ArrayList<>();
+    synchronized (this) {
+      all.addAll(live);
+      if (warm != null) {
+        all.addAll(warm.servers());
+        warm = null;
+      }
+    }
+    List<CompletableFuture<Integer>> exits = all.stream().map(this::stopQuietly).toList();
+    for (CompletableFuture<Integer> e : exits) {
+      try {
+        waitExit(e);
+      } catch (InterruptedException ie) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    timer.shutdownNow();
+  }
+}

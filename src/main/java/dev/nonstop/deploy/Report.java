@@ -1,0 +1,42 @@
+package dev.nonstop.deploy;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one deployment (or rollback, promote, abort) did, with numbers from the proxy's own
+ * counters. Written to the state file and printed at the end of {@code nonstop deploy}.
+ *
+ * @param kind deploy, rollback or promote
+ * @param result done, failed or aborted ("preview" for a blue-green deploy waiting for promote)
+ * @param requests requests answered during the deployment, by release
+ * @param failed requests that failed: {@code appErrors} (5xx from the app) plus
+ *     {@code proxyErrors} (502/503/504 of the proxy's own, or connections closed without an answer)
+ * @param switchMicros the blue-green pool swap, in microseconds (null when there was none)
+ */
+public record Report(
+    int id,
+    String kind,
+    String strategy,
+    String from,
+    String to,
+    String result,
+    String startedAt,
+    String endedAt,
+    long durationMs,
+    List<StepTime> steps,
+    Map<String, Long> requests,
+    long total,
+    long failed,
+    long appErrors,
+    long proxyErrors,
+    double p50Ms,
+    double p99Ms,
+    double maxMs,
+    Double switchMicros,
+    long longestDrainMs,
+    String message) {
+
+  /** One step and how long it took. */
+  public record StepTime(int step, String title, long ms, String result) {}
+}

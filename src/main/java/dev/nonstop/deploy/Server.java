@@ -1,0 +1,88 @@
+package dev.nonstop.deploy;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.nonstop.instance.Instance;
+import dev.nonstop.instance.Release;
+import dev.nonstop.pool.Backend;
+
+/**
+ * One server of a release as the control plane sees it: the process ({@link Instance}) and the
+ * load balancer's view of it ({@link Backend}). A crashed server is restarted on the same port, so
+ * the backend stays and only the instance changes.
+ *
+ * <p>Thread-safe: the instance and flags are volatile; the fleet's supervisor and deploy threads
+ * read them.
+ */
+public final class Server {
+  private final Release release;
+  private final int slot;
+  private final Backend backend;
+  private volatile Instance instance;
+  private volatile boolean supervised;
+  private volatile boolean stopping;
+  private volatile int restarts;
+
+  Server(Release release, int slot, Backend backend, Instance instance) {
+    this.release = requireNonNull(release, "release");
+    this.slot = slot;
+    this.backend = requireNonNull(backend, "backend");
+    this.instance = requireNonNull(instance, "instance");
+  }
+
+  public Release release() {
+    return release;
+  }
+
+  /** The {instance} number it fills, from 1. */
+  public int slot() {
+    return slot;
+  }
+
+  public Backend backend() {
+    return backend;
+  }
+
+  public Instance instance() {
+    return instance;
+  }
+
+  public int port() {
+    return backend.address().getPort();
+  }
+
+  void replaceInstance(Instance next) {
+    instance = requireNonNull(next, "next");
+  }
+
+  /** Once a server has served traffic, the fleet restarts it when it dies. */
+  boolean supervised() {
+    return supervised;
+  }
+
+  void supervise() {
+    supervised = true;
+  }
+
+  boolean stopping() {
+    return stopping;
+  }
+
+  void markStopping() {
+    stopping = true;
+  }
+
+  /** How often the fleet restarted it after a crash (only the fleet's timer thread writes it). */
+  int restarts() {
+    return restarts;
+  }
+
+  void countRestart() {
+    restarts++;
+  }
+
+  @Override
+  public String toString() {
+    return release.version() + "#" + slot + "@" + backend.name();
+  }
+}
