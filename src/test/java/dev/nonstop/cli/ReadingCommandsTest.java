@@ -56,12 +56,28 @@ class ReadingCommandsTest {
 
     assertThat(cli.out()).isEqualTo("""
         hello: 1.0.2 live (previous 1.0.1), listening on 127.0.0.1:8080
-        deploying: #3 → 1.0.3 (blue-green), step 2/7
+        deploying: #3 deploy 1.0.3 (blue-green), step 2/7
 
         RELEASE  ROLE  SERVER           SLOT  PID   HEALTH   ADMIN  IN-FLIGHT  REQUESTS
         1.0.2    live  127.0.0.1:40001  1     1234  UP       READY  0          123
         1.0.2    live  127.0.0.1:40002  2     1235  DOWN     DRAIN  2          99
         1.0.3    new   127.0.0.1:40003  1     -     UNKNOWN  READY  -          -
+        """);
+  }
+
+  @Test
+  void statusShowsMaintenancePreviewAndWhatIsBeingReplaced() throws IOException {
+    JsonNode s = Json.mapper().readTree("""
+        {"app":"hello","live":"1.0.2","maintenance":true,"maintenanceMessage":"Back at 5","preview":"127.0.0.1:8082",
+         "deploying":{"id":4,"kind":"rollback","from":"1.0.2","to":"1.0.1","strategy":"in-place","step":1,"steps":4},
+         "groups":[]}
+        """);
+
+    assertThat(StatusCommand.render(s, false)).startsWith("""
+        hello: 1.0.2 live, listening on -
+        preview on 127.0.0.1:8082
+        maintenance: on (Back at 5)
+        deploying: #4 rollback 1.0.2 → 1.0.1 (in-place), step 1/4
         """);
   }
 
