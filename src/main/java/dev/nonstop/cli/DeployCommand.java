@@ -5,11 +5,13 @@ import dev.nonstop.config.Strategy;
 import dev.nonstop.deploy.DeployRequest;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
+import picocli.CommandLine.TypeConversionException;
 
 @Command(name = "deploy", mixinStandardHelpOptions = true, description = "Replace the live release with a new version, without failing a request.")
 final class DeployCommand implements Callable<Integer> {
@@ -40,17 +42,25 @@ final class DeployCommand implements Callable<Integer> {
     return target.call(spec, client -> EventLine.follow(client, "/api/deploy", request, spec.commandLine().getOut()));
   }
 
-  static final class StrategyConverter implements picocli.CommandLine.ITypeConverter<Strategy> {
+  static final class StrategyConverter implements ITypeConverter<Strategy> {
     @Override
     public Strategy convert(String value) {
-      return Strategy.parse(value);
+      try {
+        return Strategy.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
     }
   }
 
-  static final class BatchConverter implements picocli.CommandLine.ITypeConverter<Batch> {
+  static final class BatchConverter implements ITypeConverter<Batch> {
     @Override
     public Batch convert(String value) {
-      return Batch.parse(value);
+      try {
+        return Batch.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException(e.getMessage());
+      }
     }
   }
 }

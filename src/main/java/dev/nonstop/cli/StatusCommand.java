@@ -36,12 +36,18 @@ final class StatusCommand implements Callable<Integer> {
       out.append(" (previous ").append(Table.cell(s, "previous")).append(')');
     }
     out.append(", listening on ").append(Table.cell(s, "listen")).append('\n');
+    if (!Table.cell(s, "preview").equals("-")) {
+      out.append("preview on ").append(Table.cell(s, "preview")).append('\n');
+    }
     if (s.path("maintenance").asBoolean(false)) {
-      out.append(paint(color, YELLOW, "maintenance: on")).append('\n');
+      String message = Table.cell(s, "maintenanceMessage");
+      out.append(paint(color, YELLOW, "maintenance: on" + (message.equals("-") ? "" : " (" + message + ")"))).append('\n');
     }
     JsonNode d = s.path("deploying");
     if (d.isObject()) {
-      out.append("deploying: #").append(Table.cell(d, "id")).append(" → ").append(Table.cell(d, "to"))
+      out.append("deploying: #").append(Table.cell(d, "id")).append(' ')
+          .append(d.path("kind").asText("deploy")).append(' ')
+          .append(Table.cell(d, "from").equals("-") ? "" : Table.cell(d, "from") + " → ").append(Table.cell(d, "to"))
           .append(" (").append(Table.cell(d, "strategy")).append("), step ")
           .append(Table.cell(d, "step")).append('/').append(Table.cell(d, "steps")).append('\n');
     }

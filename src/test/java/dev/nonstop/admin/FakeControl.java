@@ -12,7 +12,8 @@ import java.util.function.Consumer;
 
 /**
  * The daemon's side of {@link Control} for tests: records every call, and plays a scripted list of
- * events on its own thread once the first client subscribes. {@link #refusal} makes calls fail.
+ * events on its own thread once the first client subscribes (with an empty script the test
+ * {@link FakeProgress#emit emits} them itself). {@link #refusal} makes calls fail.
  */
 public final class FakeControl implements Control {
   public final List<String> calls = new CopyOnWriteArrayList<>();
@@ -21,6 +22,11 @@ public final class FakeControl implements Control {
   public volatile Object status = Map.of("app", "hello", "live", "1.0.2");
   public volatile Object history = List.of();
   public volatile FakeProgress last;
+
+  /** {@link #status} as a tree, for renderers tested without a server. */
+  public com.fasterxml.jackson.databind.JsonNode statusTree() {
+    return Json.mapper().valueToTree(status);
+  }
 
   public static Event event(String type, int step, String message) {
     return new Event(Instant.parse("2026-01-01T12:01:02.345Z"), type, step, message);
@@ -90,7 +96,7 @@ public final class FakeControl implements Control {
     public synchronized void subscribe(Consumer<Event> listener) {
       sent.forEach(listener);
       listeners.add(listener);
-      if (player == null) {
+      if (player == null && !script.isEmpty()) {
         player = new Thread(this::playAll, "fake-deploy");
         player.start();
       }
@@ -111,16 +117,19 @@ public final class FakeControl implements Control {
       return (int) script.stream().filter(e -> e.type().equals("step")).count();
     }
 
-    private void playAll() {
-      for (Event e : script) {
-        synchronized (this) {
-          sent.add(e);
-          listeners.forEach(l -> l.accept(e));
-        }
-        if (e.isFinal()) {
-          done.complete(e);
-        }
+    /** Delivers one event on the calling thread, as the deploying thread would. */
+    public void emit(Event e) {
+      synchronized (this) {
+        sent.add(e);
+        listeners.forEach(l -> l.accept(e));
       }
+      if (e.isFinal()) {
+        done.complete(e);
+      }
+    }
+
+    private void playAll() {
+      script.forEach(this::emit);
     }
   }
 }
