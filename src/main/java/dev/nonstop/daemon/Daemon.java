@@ -302,6 +302,11 @@ public final class Daemon implements Control, AutoCloseable {
       public CompletableFuture<Event> done() {
         return d.done();
       }
+
+      @Override
+      public int steps() {
+        return plan.steps().size();
+      }
     };
   }
 

@@ -120,7 +120,7 @@ public final class Deployment {
     }
     if (failure != null) {
       finalResult = aborted.isDone() ? "aborted" : "failed";
-      emit("warn", currentStep, (aborted.isDone() ? "aborted: " : "failed: ") + failure);
+      emit("warn", currentStep, failure.lines().findFirst().orElse(failure));
       undo();
     }
     Traffic.Delta t = traffic.snapshot().since(before);
