@@ -95,6 +95,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private final Backend[] tried;
   private int tries;
   private int attempt;
+  /** The current try runs on a connection taken from the pool (it may have gone stale there). */
+  private boolean reused;
+  private int staleRetries;
   private BackendConnection conn;
   /** Body chunks read before the head reached a backend: kept so a retry can still send them. */
   private ArrayDeque<HttpContent> held;
@@ -232,6 +235,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     retryable = idempotent(req.method()) || h.contains(Headers.IDEMPOTENCY_KEY);
     status = 0;
     tries = 0;
+    staleRetries = 0;
     byte[] page = proxy.maintenancePage;
     if (page != null) {
       replyLocal(503, Replies.maintenance(page, closeAfterLocalReply()));
@@ -284,13 +288,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       replyLocal(s, Replies.plain(s, closeAfterLocalReply()));
       return;
     }
-    backend = b;
     tried[tries++] = b;
+    send(b);
+  }
+
+  private void send(Backend b) {
+    backend = b;
     b.acquire();
     acquired = true;
     headWritten = false;
     int thisAttempt = ++attempt;
     BackendConnection c = worker.pool.poll(b);
+    reused = c != null;
     if (c != null) {
       bind(c);
       return;
@@ -383,6 +392,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     if (phase == AWAIT) {
       phase = NONE;
     }
+    boolean resendable = !informational && !bodyWritten && (!headWritten || retryable) && !closing;
+    if (!timeout && reused && resendable && !responseStarted && staleRetries < tried.length
+        && backend.isUsable()) {
+      // A pooled connection the backend closed while it sat idle (the keep-alive race): the
+      // backend itself is fine, so try it again on another connection.
+      staleRetries++;
+      releaseBackend(0);
+      send(backend);
+      return;
+    }
     backend.recordFailure(ejectAfter);
     if (responseStarted) {
       releaseBackend(status);
@@ -391,7 +410,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     releaseBackend(0);
-    if (!timeout && !informational && !bodyWritten && (!headWritten || retryable) && !closing) {
+    if (!timeout && resendable) {
       dispatch();
       return;
     }
@@ -645,6 +664,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       tried[i] = null;
     }
     tries = 0;
+    staleRetries = 0;
     informational = false;
     skipLast = false;
     responseStarted = false;
