@@ -1,62 +1,207 @@
 package dev.nonstop.proxy;
 
+import static java.util.Objects.requireNonNull;
+
+import dev.nonstop.pool.AdminState;
 import dev.nonstop.pool.Backend;
 import dev.nonstop.pool.Pool;
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.IdentityHashMap;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.UnaryOperator;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
- * The data plane: an HTTP/1.1 reverse proxy in front of the current {@link Pool}. Thread-safe.
- * (Contract only: the implementation lands with the proxy work.)
+ * The data plane: an HTTP/1.1 reverse proxy in front of the current {@link Pool}. Thread-safe:
+ * every method may be called from any thread; requests read the pool, the maintenance page and the
+ * listener through volatile reads, and per-connection work stays on its event loop.
  */
 public final class Proxy implements AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Proxy.class);
+
+  private final ProxyOptions options;
+  private final AtomicReference<Pool> pool;
+  private final EventLoopGroup group;
+  private final Map<EventExecutor, Worker> workers;
+  private final Channel server;
+  private final AtomicBoolean closed = new AtomicBoolean();
+  /** The rendered maintenance page, or null when maintenance is off. */
+  volatile byte[] maintenancePage;
+  volatile RequestListener listener = RequestListener.NONE;
+
+  private Proxy(ProxyOptions options, Pool pool) {
+    this.options = options;
+    this.pool = new AtomicReference<>(pool);
+    Transport transport = Transport.detect();
+    int threads = options.ioThreads() > 0 ? options.ioThreads()
+        : Runtime.getRuntime().availableProcessors();
+    this.group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandler());
+    Map<EventExecutor, Worker> byLoop = new IdentityHashMap<>();
+    for (EventExecutor e : group) {
+      byLoop.put(e, new Worker((EventLoop) e, transport, options));
+    }
+    this.workers = byLoop;
+    try {
+      this.server = new ServerBootstrap()
+          .group(group)
+          .channel(transport.serverChannel())
+          .option(ChannelOption.SO_BACKLOG, 1024)
+          .option(ChannelOption.SO_REUSEADDR, true)
+          .childOption(ChannelOption.AUTO_READ, false)
+          .childOption(ChannelOption.TCP_NODELAY, true)
+          .childHandler(new ChannelInitializer<Channel>() {
+            @Override
+            protected void initChannel(Channel ch) {
+              ResponseEncoder encoder = new ResponseEncoder();
+              FrontendHandler frontend =
+                  new FrontendHandler(Proxy.this, workers.get(ch.eventLoop()), encoder);
+              ch.pipeline().addLast(new RequestDecoder(frontend), encoder, frontend);
+            }
+          })
+          .bind(options.listen())
+          .syncUninterruptibly()
+          .channel();
+    } catch (RuntimeException e) {
+      group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+      throw e;
+    }
+    log.info("proxy listening on {} ({}, {} event loops)", address(), transport.name(), threads);
+  }
 
   /** Binds {@code options.listen()} and serves {@code pool}; returns once it listens. */
   public static Proxy start(ProxyOptions options, Pool pool) {
-    throw new UnsupportedOperationException("not built yet");
+    requireNonNull(options, "options");
+    requireNonNull(pool, "pool");
+    return new Proxy(options, pool);
   }
 
   /** The bound address (the real port when the options asked for port 0). */
   public InetSocketAddress address() {
-    throw new UnsupportedOperationException();
+    return (InetSocketAddress) server.localAddress();
   }
 
   public Pool pool() {
-    throw new UnsupportedOperationException();
+    return pool.get();
+  }
+
+  ProxyOptions options() {
+    return options;
   }
 
   /** Replaces the whole pool in one atomic step: the blue-green switch. */
   public void swap(Pool next) {
-    throw new UnsupportedOperationException();
+    pool.set(requireNonNull(next, "next"));
   }
 
   /** Applies {@code change} to the current pool atomically (retrying on a concurrent change). */
   public Pool update(UnaryOperator<Pool> change) {
-    throw new UnsupportedOperationException();
+    requireNonNull(change, "change");
+    while (true) {
+      Pool current = pool.get();
+      Pool next = requireNonNull(change.apply(current), "change returned null");
+      if (pool.compareAndSet(current, next)) {
+        return next;
+      }
+    }
   }
 
   /**
    * Stops selecting {@code backend} (admin state DRAINING), closes its idle connections, lets its
    * busy ones finish without reuse. Completes with 0 when its in-flight count reaches 0, or at
-   * {@code timeout} with the number of requests it then cancelled.
+   * {@code timeout} with the number of requests it then cancelled (504 to a client that had no
+   * response byte yet; the others see their connection closed).
    */
   public CompletableFuture<Integer> drain(Backend backend, Duration timeout) {
-    throw new UnsupportedOperationException();
+    requireNonNull(backend, "backend");
+    requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout: " + timeout + " (expected: >= 0)");
+    }
+    backend.setAdminState(AdminState.DRAINING);
+    for (Worker w : workers.values()) {
+      w.loop.execute(() -> w.pool.closeIdle(backend));
+    }
+    CompletableFuture<Integer> result = new CompletableFuture<>();
+    AtomicBoolean cancelling = new AtomicBoolean();
+    backend.whenIdle().thenRun(() -> {
+      if (!cancelling.get()) {
+        result.complete(0);
+      }
+    });
+    ScheduledFuture<?> deadline = group.next().schedule(
+        () -> cancelAll(backend, cancelling, result), timeout.toNanos(), TimeUnit.NANOSECONDS);
+    result.whenComplete((n, e) -> deadline.cancel(false));
+    return result;
+  }
+
+  private void cancelAll(Backend backend, AtomicBoolean cancelling, CompletableFuture<Integer> result) {
+    cancelling.set(true);
+    if (result.isDone()) {
+      return;
+    }
+    AtomicInteger cancelled = new AtomicInteger();
+    AtomicInteger pending = new AtomicInteger(workers.size());
+    for (Worker w : workers.values()) {
+      w.loop.execute(() -> {
+        cancelled.addAndGet(w.cancel(backend));
+        if (pending.decrementAndGet() == 0) {
+          int n = cancelled.get();
+          if (n > 0) {
+            log.info("drain of {} timed out: {} requests cancelled", backend.name(), n);
+          }
+          result.complete(n);
+        }
+      });
+    }
   }
 
   /** Non-null: every request gets the 503 maintenance page with this message. Null: off. */
   public void maintenance(String message) {
-    throw new UnsupportedOperationException();
+    maintenancePage = message == null ? null : Replies.maintenancePage(message);
+    log.info("maintenance {}", message == null ? "off" : "on: " + message);
   }
 
   public void listener(RequestListener listener) {
-    throw new UnsupportedOperationException();
+    this.listener = requireNonNull(listener, "listener");
   }
 
+  /** Idle pooled backend connections over all event loops; for tests and status. */
+  int idleConnections() {
+    List<CompletableFuture<Integer>> counts = new ArrayList<>();
+    for (Worker w : workers.values()) {
+      CompletableFuture<Integer> n = new CompletableFuture<>();
+      w.loop.execute(() -> n.complete(w.pool.size()));
+      counts.add(n);
+    }
+    return counts.stream().mapToInt(CompletableFuture::join).sum();
+  }
+
+  /** Stops accepting, closes every connection, shuts the event loops down and waits for it. */
   @Override
   public void close() {
-    throw new UnsupportedOperationException();
+    if (!closed.compareAndSet(false, true)) {
+      return;
+    }
+    server.close().syncUninterruptibly();
+    group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
+    log.info("proxy closed");
   }
 }

@@ -1,5 +1,7 @@
 package dev.nonstop.proxy;
 
+import static java.util.Objects.requireNonNull;
+
 import java.net.InetSocketAddress;
 import java.time.Duration;
 
@@ -8,8 +10,10 @@ import java.time.Duration;
  *
  * @param connectTimeout backend connect
  * @param responseTimeout from the request's last byte to the backend's response headers
- * @param idleTimeout a client connection with no request in flight is closed after this
- * @param requestHeaderTimeout a client must send a whole request head within this (slowloris)
+ * @param idleTimeout a client connection with no request in flight is closed after this; also the
+ *     longest pause allowed inside a request body
+ * @param requestHeaderTimeout a client must send a whole request head within this once its first
+ *     byte came (slowloris)
  * @param backendKeepAlive idle pooled backend connections are closed after this; keep it below
  *     the backends' own keep-alive timeout
  * @param maxTries tries per request, each on another backend (1 = no retry)
@@ -27,6 +31,24 @@ public record ProxyOptions(
     int ejectAfter,
     int ioThreads) {
 
+  public ProxyOptions {
+    requireNonNull(listen, "listen");
+    positive(connectTimeout, "connectTimeout");
+    positive(responseTimeout, "responseTimeout");
+    positive(idleTimeout, "idleTimeout");
+    positive(requestHeaderTimeout, "requestHeaderTimeout");
+    positive(backendKeepAlive, "backendKeepAlive");
+    if (maxTries < 1) {
+      throw new IllegalArgumentException("maxTries: " + maxTries + " (expected: >= 1)");
+    }
+    if (ejectAfter < 0) {
+      throw new IllegalArgumentException("ejectAfter: " + ejectAfter + " (expected: >= 0)");
+    }
+    if (ioThreads < 0) {
+      throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 0)");
+    }
+  }
+
   public static ProxyOptions defaults(InetSocketAddress listen) {
     return new ProxyOptions(
         listen,
@@ -38,5 +60,42 @@ public record ProxyOptions(
         3,
         5,
         0);
+  }
+
+  public ProxyOptions withResponseTimeout(Duration timeout) {
+    return new ProxyOptions(listen, connectTimeout, timeout, idleTimeout, requestHeaderTimeout,
+        backendKeepAlive, maxTries, ejectAfter, ioThreads);
+  }
+
+  public ProxyOptions withRequestHeaderTimeout(Duration timeout) {
+    return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout, timeout,
+        backendKeepAlive, maxTries, ejectAfter, ioThreads);
+  }
+
+  public ProxyOptions withBackendKeepAlive(Duration keepAlive) {
+    return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
+        requestHeaderTimeout, keepAlive, maxTries, ejectAfter, ioThreads);
+  }
+
+  public ProxyOptions withEjectAfter(int failures) {
+    return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
+        requestHeaderTimeout, backendKeepAlive, maxTries, failures, ioThreads);
+  }
+
+  public ProxyOptions withMaxTries(int tries) {
+    return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
+        requestHeaderTimeout, backendKeepAlive, tries, ejectAfter, ioThreads);
+  }
+
+  public ProxyOptions withIoThreads(int threads) {
+    return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
+        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, threads);
+  }
+
+  private static void positive(Duration d, String name) {
+    requireNonNull(d, name);
+    if (d.isNegative() || d.isZero()) {
+      throw new IllegalArgumentException(name + ": " + d + " (expected: > 0)");
+    }
   }
 }

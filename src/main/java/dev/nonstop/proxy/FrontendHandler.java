@@ -1,0 +1,739 @@
+package dev.nonstop.proxy;
+
+import dev.nonstop.pool.AdminState;
+import dev.nonstop.pool.Backend;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.codec.DecoderResult;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpContent;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpHeaders;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpResponse;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
+import io.netty.handler.codec.http.TooLongHttpHeaderException;
+import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.util.ReferenceCountUtil;
+import java.net.InetSocketAddress;
+import java.util.ArrayDeque;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One client connection and the one exchange (request and its response) in flight on it.
+ *
+ * <p>Event-loop confined, like the {@link BackendConnection} it drives: that one was opened on this
+ * connection's event loop, so both sides call each other directly and nothing needs a lock. The
+ * exchange lives in plain fields reset per request, so a request allocates no state object. This
+ * hot-path class is longer than the house limit because the request's whole state machine
+ * (dispatch, retry, streaming, timeouts, cancellation) reads best in one place.
+ *
+ * <p>Backpressure: auto-read is off on both sides. A body chunk is read from one side only when the
+ * other side is writable; a paused side resumes on the other's writability event.
+ */
+final class FrontendHandler extends ChannelInboundHandlerAdapter {
+  private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
+  private static final int NONE = 0;
+  private static final int IDLE = 1;
+  private static final int HEAD = 2;
+  private static final int BODY = 3;
+  private static final int AWAIT = 4;
+
+  private final Proxy proxy;
+  private final Worker worker;
+  private final ResponseEncoder encoder;
+  private final long idleNanos;
+  private final long headNanos;
+  private final long responseNanos;
+  private final int ejectAfter;
+  private final ChannelFutureListener headWrittenListener = this::headWritten;
+  private ChannelHandlerContext ctx;
+  private String clientIp;
+  /** Links in the worker's list of connections. */
+  FrontendHandler prev;
+  FrontendHandler next;
+
+  // Deadline checked by the worker's tick.
+  private int phase;
+  private long deadline;
+  private long firstByte;
+
+  // The exchange in flight.
+  private boolean active;
+  private boolean closing;
+  private HttpRequest request;
+  private boolean http10;
+  private boolean isHead;
+  private boolean hasBody;
+  private boolean requestDone;
+  private boolean keepAlive;
+  private boolean retryable;
+  private boolean headWritten;
+  private boolean bodyWritten;
+  private boolean informational;
+  private boolean skipLast;
+  private boolean responseStarted;
+  private boolean backendKeepAlive;
+  private boolean clientPaused;
+  private boolean backendPaused;
+  private boolean flushBackend;
+  private boolean flushClient;
+  private int status;
+  private long start;
+  private Backend backend;
+  private boolean acquired;
+  private final Backend[] tried;
+  private int tries;
+  private int attempt;
+  /** The current try runs on a connection taken from the pool (it may have gone stale there). */
+  private boolean reused;
+  private int staleRetries;
+  private BackendConnection conn;
+  /** Body chunks read before the head reached a backend: kept so a retry can still send them. */
+  private ArrayDeque<HttpContent> held;
+  /** Pipelined messages of the next requests, handled once the current one ends. */
+  private ArrayDeque<Object> queued;
+
+  FrontendHandler(Proxy proxy, Worker worker, ResponseEncoder encoder) {
+    this.proxy = proxy;
+    this.worker = worker;
+    this.encoder = encoder;
+    ProxyOptions o = proxy.options();
+    this.idleNanos = o.idleTimeout().toNanos();
+    this.headNanos = o.requestHeaderTimeout().toNanos();
+    this.responseNanos = o.responseTimeout().toNanos();
+    this.ejectAfter = o.ejectAfter();
+    this.tried = new Backend[o.maxTries()];
+  }
+
+  // ---- client side ----
+
+  @Override
+  public void handlerAdded(ChannelHandlerContext ctx) {
+    this.ctx = ctx;
+  }
+
+  @Override
+  public void channelActive(ChannelHandlerContext ctx) {
+    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
+    clientIp = remote == null ? "unknown" : remote.getAddress().getHostAddress();
+    worker.link(this);
+    arm(IDLE, idleNanos);
+    ctx.read();
+  }
+
+  /** Called by the decoder on every read: the first byte after an idle spell starts the head timer. */
+  void bytesArrived() {
+    if (phase == IDLE) {
+      firstByte = System.nanoTime();
+      arm(HEAD, headNanos);
+    }
+  }
+
+  @Override
+  public void channelRead(ChannelHandlerContext ctx, Object msg) {
+    if (closing) {
+      ReferenceCountUtil.release(msg);
+    } else if (active) {
+      if (!requestDone && msg instanceof HttpContent && (queued == null || queued.isEmpty())) {
+        requestContent((HttpContent) msg);
+      } else {
+        enqueue(msg); // pipelined: the next request waits for this one's response
+      }
+    } else if (msg instanceof HttpRequest) {
+      startRequest((HttpRequest) msg);
+    } else {
+      ReferenceCountUtil.release(msg); // the rest of a request already answered
+    }
+  }
+
+  private void enqueue(Object msg) {
+    if (queued == null) {
+      queued = new ArrayDeque<>(4);
+    }
+    queued.add(msg);
+  }
+
+  @Override
+  public void channelReadComplete(ChannelHandlerContext ctx) {
+    if (flushBackend && conn != null) {
+      flushBackend = false;
+      conn.channel().flush();
+    }
+    if (closing) {
+      return;
+    }
+    if (!active) {
+      ctx.read();
+    } else if (!requestDone && headWritten && conn != null) {
+      if (conn.channel().isWritable()) {
+        ctx.read();
+      } else {
+        clientPaused = true;
+      }
+    }
+  }
+
+  @Override
+  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (backendPaused && ctx.channel().isWritable() && conn != null) {
+      backendPaused = false;
+      conn.channel().read();
+    }
+  }
+
+  @Override
+  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    log.debug("client connection {} failed", ctx.channel(), cause);
+    ctx.close();
+  }
+
+  @Override
+  public void channelInactive(ChannelHandlerContext ctx) {
+    closing = true;
+    phase = NONE;
+    worker.unlink(this);
+    if (active) {
+      detachBackend();
+      endExchange(responseStarted ? status : 0, false);
+    }
+    releaseAll(queued);
+    queued = null;
+  }
+
+  private void startRequest(HttpRequest req) {
+    start = phase == HEAD ? firstByte : System.nanoTime();
+    phase = NONE;
+    DecoderResult result = req.decoderResult();
+    if (result.isFailure()) {
+      reject(statusFor(result.cause()));
+      return;
+    }
+    HttpHeaders h = req.headers();
+    if (!Headers.validFraming(h)) {
+      reject(400);
+      return;
+    }
+    boolean chunked = HttpUtil.isTransferEncodingChunked(req);
+    active = true;
+    request = req;
+    http10 = req.protocolVersion().minorVersion() == 0;
+    isHead = HttpMethod.HEAD.equals(req.method());
+    hasBody = chunked || HttpUtil.getContentLength(req, 0L) > 0;
+    requestDone = false;
+    keepAlive = HttpUtil.isKeepAlive(req);
+    retryable = idempotent(req.method()) || h.contains(Headers.IDEMPOTENCY_KEY);
+    status = 0;
+    tries = 0;
+    staleRetries = 0;
+    byte[] page = proxy.maintenancePage;
+    if (page != null) {
+      replyLocal(503, Replies.maintenance(page, closeAfterLocalReply()));
+      return;
+    }
+    Headers.removeHopByHop(h);
+    if (chunked) {
+      h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+    }
+    Headers.addForwarded(h, clientIp);
+    req.setProtocolVersion(HttpVersion.HTTP_1_1);
+    dispatch();
+  }
+
+  private void requestContent(HttpContent c) {
+    boolean last = c instanceof LastHttpContent;
+    if (last) {
+      requestDone = true;
+    } else if (!responseStarted) {
+      arm(BODY, idleNanos);
+    }
+    if (!hasBody) {
+      c.release(); // the empty end of a bodiless request: the head already carried it
+      return;
+    }
+    if (conn == null || !headWritten) {
+      if (held == null) {
+        held = new ArrayDeque<>(4);
+      }
+      held.add(c);
+      return;
+    }
+    Channel ch = conn.channel();
+    bodyWritten = true;
+    ch.write(c, ch.voidPromise());
+    flushBackend = true;
+    if (last) {
+      flushBackend = false;
+      ch.flush();
+      awaitResponse();
+    }
+  }
+
+  // ---- dispatch and retry ----
+
+  private void dispatch() {
+    Backend b = tries < tried.length ? proxy.pool().select(tried, tries) : null;
+    if (b == null) {
+      int s = tries == 0 ? 503 : 502;
+      replyLocal(s, Replies.plain(s, closeAfterLocalReply()));
+      return;
+    }
+    tried[tries++] = b;
+    send(b);
+  }
+
+  private void send(Backend b) {
+    backend = b;
+    b.acquire();
+    acquired = true;
+    headWritten = false;
+    int thisAttempt = ++attempt;
+    BackendConnection c = worker.pool.poll(b);
+    reused = c != null;
+    if (c != null) {
+      bind(c);
+      return;
+    }
+    // One listener per new connection, not per request: connections are pooled.
+    worker.connect(b).addListener((ChannelFuture f) -> connected(f, thisAttempt));
+  }
+
+  private void connected(ChannelFuture f, int thisAttempt) {
+    BackendConnection c = f.isSuccess() ? f.channel().pipeline().get(BackendConnection.class) : null;
+    if (!active || thisAttempt != attempt || conn != null) {
+      if (c != null) { // the exchange moved on: keep the connection for the next one
+        if (c.backend().isUsable()) {
+          worker.pool.offer(c, System.nanoTime());
+        } else {
+          f.channel().close();
+        }
+      }
+      return;
+    }
+    if (c == null) {
+      log.debug("connect to {} failed: {}", backend, f.cause().toString());
+      backendFailed(false);
+      return;
+    }
+    bind(c);
+  }
+
+  private void bind(BackendConnection c) {
+    conn = c;
+    c.exchange = this;
+    Channel ch = c.channel();
+    if (!hasBody) {
+      ch.write(request, ch.newPromise().addListener(headWrittenListener));
+      ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+      awaitResponse();
+    } else {
+      // The body waits until the head is out, so that a connection found dead on the first write
+      // can still send the whole request elsewhere.
+      ch.writeAndFlush(request, ch.newPromise().addListener(headWrittenListener));
+    }
+    ch.read();
+  }
+
+  private void headWritten(ChannelFuture f) {
+    if (conn == null || f.channel() != conn.channel()) {
+      return;
+    }
+    if (!f.isSuccess()) {
+      f.channel().close(); // channelInactive reports it, with nothing written
+      return;
+    }
+    headWritten = true;
+    if (!hasBody) {
+      return;
+    }
+    Channel ch = f.channel();
+    if (held != null && !held.isEmpty()) {
+      boolean last = false;
+      HttpContent c;
+      while ((c = held.poll()) != null) {
+        last |= c instanceof LastHttpContent;
+        ch.write(c, ch.voidPromise());
+      }
+      bodyWritten = true;
+      ch.flush();
+      if (last) {
+        awaitResponse();
+      }
+    }
+    if (!requestDone) {
+      if (ch.isWritable()) {
+        ctx.read();
+      } else {
+        clientPaused = true;
+      }
+    }
+  }
+
+  private void awaitResponse() {
+    if (!responseStarted) {
+      arm(AWAIT, responseNanos);
+    }
+  }
+
+  /** The try on {@link #backend} failed before a response head came (or timed out). */
+  private void backendFailed(boolean timeout) {
+    clientPaused = false;
+    backendPaused = false;
+    if (phase == AWAIT) {
+      phase = NONE;
+    }
+    boolean resendable = !informational && !bodyWritten && (!headWritten || retryable) && !closing;
+    if (!timeout && reused && resendable && !responseStarted && staleRetries < tried.length
+        && backend.isUsable()) {
+      // A pooled connection the backend closed while it sat idle (the keep-alive race): the
+      // backend itself is fine, so try it again on another connection.
+      staleRetries++;
+      releaseBackend(0);
+      send(backend);
+      return;
+    }
+    backend.recordFailure(ejectAfter);
+    if (responseStarted) {
+      releaseBackend(status);
+      ctx.flush();
+      ctx.close(); // a response cut short can only be told by closing
+      return;
+    }
+    releaseBackend(0);
+    if (!timeout && resendable) {
+      dispatch();
+      return;
+    }
+    int s = timeout ? 504 : 502;
+    replyLocal(s, Replies.plain(s, closeAfterLocalReply()));
+  }
+
+  // ---- backend side (called by BackendConnection) ----
+
+  void backendRead(BackendConnection c, Object msg) {
+    if (c != conn) {
+      ReferenceCountUtil.release(msg);
+      return;
+    }
+    if (msg instanceof HttpResponse) {
+      if (!responseHead((HttpResponse) msg)) {
+        ReferenceCountUtil.release(msg);
+        return;
+      }
+    }
+    if (msg instanceof HttpContent) {
+      responseContent((HttpContent) msg);
+    }
+  }
+
+  /** Returns false when the head was not forwarded (and the message should be dropped). */
+  private boolean responseHead(HttpResponse res) {
+    if (res.decoderResult().isFailure()) {
+      log.debug("backend {} sent a malformed response: {}", backend, res.decoderResult().cause());
+      detachBackend();
+      backendFailed(false);
+      return false;
+    }
+    int code = res.status().code();
+    if (code < 200) { // 1xx; no 101, since Upgrade is never forwarded
+      skipLast = true;
+      if (code == 100 && !informational && HttpUtil.is100ContinueExpected(request)) {
+        informational = true;
+        encoder.head = false;
+        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+            HttpResponseStatus.CONTINUE), ctx.voidPromise());
+      }
+      return true;
+    }
+    phase = NONE;
+    status = code;
+    responseStarted = true;
+    if (code >= 500) {
+      backend.recordFailure(ejectAfter);
+    } else {
+      backend.recordSuccess();
+    }
+    HttpHeaders h = res.headers();
+    boolean chunked = HttpUtil.isTransferEncodingChunked(res);
+    boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
+    boolean bodyless = isHead || code == 204 || code == 304;
+    backendKeepAlive = HttpUtil.isKeepAlive(res) && (chunked || hasLength || bodyless);
+    Headers.removeHopByHop(h);
+    res.setProtocolVersion(HttpVersion.HTTP_1_1);
+    if (isHead) {
+      if (chunked) {
+        h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      }
+    } else if (!bodyless && (chunked || !hasLength)) {
+      if (http10) {
+        keepAlive = false; // an HTTP/1.0 client knows no chunks: the close ends the body
+      } else {
+        h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      }
+    }
+    if (!requestDone) {
+      keepAlive = false; // the client is still sending: the next request's start is lost
+    }
+    if (!keepAlive) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    } else if (http10) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+    }
+    encoder.head = isHead;
+    ctx.write(res, ctx.voidPromise());
+    flushClient = true;
+    return true;
+  }
+
+  private void responseContent(HttpContent c) {
+    if (skipLast) {
+      if (c instanceof LastHttpContent) {
+        skipLast = false;
+      }
+      c.release();
+      return;
+    }
+    if (!(c instanceof LastHttpContent)) {
+      ctx.write(c, ctx.voidPromise());
+      flushClient = true;
+      return;
+    }
+    flushClient = false;
+    BackendConnection done = conn;
+    conn = null;
+    done.exchange = null;
+    backendPaused = false;
+    boolean reuse = backendKeepAlive && requestDone && backend.adminState() == AdminState.READY
+        && done.channel().isActive();
+    if (reuse) {
+      worker.pool.offer(done, System.nanoTime());
+    } else {
+      done.channel().close();
+    }
+    boolean close = !keepAlive;
+    writeLast(c, close);
+    endExchange(status, false);
+    if (close) {
+      closing = true;
+    } else {
+      nextRequest();
+    }
+  }
+
+  void backendReadComplete(BackendConnection c) {
+    if (c != conn) {
+      return;
+    }
+    if (flushClient) {
+      flushClient = false;
+      ctx.flush();
+    }
+    if (ctx.channel().isWritable()) {
+      c.channel().read();
+    } else {
+      backendPaused = true;
+    }
+  }
+
+  void backendWritable(BackendConnection c) {
+    if (c == conn && clientPaused) {
+      clientPaused = false;
+      ctx.read();
+    }
+  }
+
+  void backendClosed(BackendConnection c, Throwable cause) {
+    if (c != conn) {
+      return;
+    }
+    conn = null;
+    if (cause != null) {
+      log.debug("backend {} connection failed: {}", backend, cause.toString());
+    }
+    backendFailed(false);
+  }
+
+  // ---- deadlines, drain ----
+
+  private void arm(int p, long nanos) {
+    phase = p;
+    deadline = System.nanoTime() + nanos;
+  }
+
+  /** Called by the worker's tick. */
+  void checkDeadline(long now) {
+    int p = phase;
+    if (p == NONE || now - deadline < 0) {
+      return;
+    }
+    phase = NONE;
+    switch (p) {
+      case IDLE:
+        ctx.close();
+        break;
+      case HEAD:
+        reject(408);
+        break;
+      case BODY:
+        ctx.close();
+        break;
+      case AWAIT:
+        if (active && conn != null) {
+          detachBackend();
+          backendFailed(/* timeout= */ true);
+        }
+        break;
+      default:
+        break;
+    }
+  }
+
+  /** Drain deadline: ends the exchange bound to {@code b}, if any. */
+  boolean cancelIfBoundTo(Backend b) {
+    if (!active || !acquired || backend != b) {
+      return false;
+    }
+    detachBackend();
+    phase = NONE;
+    if (responseStarted) {
+      releaseBackend(status);
+      ctx.flush();
+      ctx.close();
+    } else {
+      releaseBackend(504);
+      replyLocal(504, Replies.plain(504, closeAfterLocalReply()));
+    }
+    return true;
+  }
+
+  // ---- ending ----
+
+  /** Answers an unusable request and closes: 400, 408, 414, 431. */
+  private void reject(int s) {
+    closing = true;
+    phase = NONE;
+    encoder.head = false;
+    long began = firstByte != 0 ? firstByte : System.nanoTime();
+    writeLast(Replies.plain(s, true), true);
+    proxy.listener.completed(null, s, System.nanoTime() - began, true);
+  }
+
+  private void replyLocal(int s, FullHttpResponse res) {
+    boolean close = res.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+    responseStarted = true;
+    encoder.head = isHead;
+    writeLast(res, close);
+    endExchange(s, true);
+    if (close) {
+      closing = true;
+    } else {
+      nextRequest();
+    }
+  }
+
+  private boolean closeAfterLocalReply() {
+    return !keepAlive || (hasBody && !requestDone);
+  }
+
+  private void writeLast(Object msg, boolean close) {
+    if (close) {
+      ctx.writeAndFlush(msg).addListener(ChannelFutureListener.CLOSE);
+    } else {
+      ctx.writeAndFlush(msg, ctx.voidPromise());
+    }
+  }
+
+  private void endExchange(int s, boolean proxyError) {
+    releaseBackend(s);
+    Backend b = backend;
+    proxy.listener.completed(b, s, System.nanoTime() - start, proxyError);
+    active = false;
+    request = null;
+    backend = null;
+    for (int i = 0; i < tries; i++) {
+      tried[i] = null;
+    }
+    tries = 0;
+    staleRetries = 0;
+    informational = false;
+    skipLast = false;
+    responseStarted = false;
+    bodyWritten = false;
+    headWritten = false;
+    clientPaused = false;
+    backendPaused = false;
+    flushBackend = false;
+    firstByte = 0;
+    releaseAll(held);
+  }
+
+  /** Handles pipelined requests already read, then waits for the next one. */
+  private void nextRequest() {
+    arm(IDLE, idleNanos);
+    while (!active && !closing && queued != null && !queued.isEmpty()) {
+      Object msg = queued.poll();
+      if (msg instanceof HttpRequest) {
+        startRequest((HttpRequest) msg);
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
+      while (active && !requestDone && !queued.isEmpty() && queued.peek() instanceof HttpContent) {
+        requestContent((HttpContent) queued.poll());
+      }
+    }
+    if (!active && !closing) {
+      ctx.read();
+    }
+  }
+
+  private void releaseBackend(int s) {
+    if (acquired) {
+      acquired = false;
+      backend.release(s);
+    }
+  }
+
+  private void detachBackend() {
+    BackendConnection c = conn;
+    if (c != null) {
+      conn = null;
+      c.exchange = null;
+      c.channel().close();
+    }
+  }
+
+  private static void releaseAll(ArrayDeque<? extends Object> q) {
+    if (q != null) {
+      Object m;
+      while ((m = q.poll()) != null) {
+        ReferenceCountUtil.release(m);
+      }
+    }
+  }
+
+  private static int statusFor(Throwable cause) {
+    if (cause instanceof TooLongHttpLineException) {
+      return 414;
+    }
+    if (cause instanceof TooLongHttpHeaderException) {
+      return 431;
+    }
+    return 400;
+  }
+
+  private static boolean idempotent(HttpMethod m) {
+    return HttpMethod.GET.equals(m) || HttpMethod.HEAD.equals(m) || HttpMethod.PUT.equals(m)
+        || HttpMethod.DELETE.equals(m) || HttpMethod.OPTIONS.equals(m)
+        || HttpMethod.TRACE.equals(m);
+  }
+}

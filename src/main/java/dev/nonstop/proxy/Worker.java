@@ -1,0 +1,116 @@
+package dev.nonstop.proxy;
+
+import dev.nonstop.pool.Backend;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpDecoderConfig;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * What one event loop owns: its pool of idle backend connections and the list of exchanges in
+ * flight on it (for drain cancellation). Every method runs on {@link #loop}.
+ */
+final class Worker {
+  final EventLoop loop;
+  final ConnectionPool pool;
+  private final Bootstrap bootstrap;
+  /** Head of the intrusive list of this loop's client connections. */
+  private FrontendHandler connections;
+
+  Worker(EventLoop loop, Transport transport, ProxyOptions options) {
+    this.loop = loop;
+    long keepAlive = options.backendKeepAlive().toNanos();
+    this.pool = new ConnectionPool(keepAlive);
+    this.bootstrap = new Bootstrap()
+        .group(loop)
+        .channel(transport.socketChannel())
+        .option(ChannelOption.AUTO_READ, false)
+        .option(ChannelOption.TCP_NODELAY, true)
+        .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
+            (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
+    // Sweep four times per keep-alive and close a little early, so no idle connection outlives it.
+    long period = Math.max(TimeUnit.MILLISECONDS.toNanos(5), keepAlive / 4);
+    loop.scheduleAtFixedRate(() -> pool.expire(System.nanoTime(), period), period, period,
+        TimeUnit.NANOSECONDS);
+    // One tick checks every client connection's deadline: no timer is scheduled or cancelled per
+    // request, at the price of timeouts firing up to a tick late.
+    long tick = tick(options);
+    loop.scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.NANOSECONDS);
+  }
+
+  static long tick(ProxyOptions o) {
+    long min = Math.min(Math.min(o.responseTimeout().toNanos(), o.idleTimeout().toNanos()),
+        o.requestHeaderTimeout().toNanos());
+    return Math.max(TimeUnit.MILLISECONDS.toNanos(10),
+        Math.min(TimeUnit.MILLISECONDS.toNanos(250), min / 8));
+  }
+
+  private void tick() {
+    long now = System.nanoTime();
+    FrontendHandler f = connections;
+    while (f != null) {
+      FrontendHandler next = f.next;
+      f.checkDeadline(now);
+      f = next;
+    }
+  }
+
+  /** Opens a new connection to {@code backend}; the future's channel holds a BackendConnection. */
+  ChannelFuture connect(Backend backend) {
+    BackendConnection conn = new BackendConnection(this, backend);
+    return bootstrap.clone()
+        .handler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            ch.pipeline().addLast(new HttpClientCodec(new HttpDecoderConfig()
+                    .setMaxInitialLineLength(RequestDecoder.MAX_INITIAL_LINE)
+                    .setMaxHeaderSize(64 * 1024)
+                    .setMaxChunkSize(16 * 1024),
+                /* parseHttpAfterConnectRequest= */ false,
+                /* failOnMissingResponse= */ false), conn);
+          }
+        })
+        .connect(backend.address());
+  }
+
+  void link(FrontendHandler f) {
+    f.next = connections;
+    f.prev = null;
+    if (connections != null) {
+      connections.prev = f;
+    }
+    connections = f;
+  }
+
+  void unlink(FrontendHandler f) {
+    if (f.prev != null) {
+      f.prev.next = f.next;
+    } else if (connections == f) {
+      connections = f.next;
+    }
+    if (f.next != null) {
+      f.next.prev = f.prev;
+    }
+    f.prev = null;
+    f.next = null;
+  }
+
+  /** Cancels the exchanges bound to {@code backend}; returns how many. */
+  int cancel(Backend backend) {
+    int n = 0;
+    FrontendHandler f = connections;
+    while (f != null) {
+      FrontendHandler next = f.next;
+      if (f.cancelIfBoundTo(backend)) {
+        n++;
+      }
+      f = next;
+    }
+    return n;
+  }
+}

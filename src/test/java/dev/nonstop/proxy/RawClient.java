@@ -1,0 +1,109 @@
+package dev.nonstop.proxy;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.util.LinkedHashMap;
+import java.util.Locale;
+import java.util.Map;
+
+/** A plain-socket HTTP/1.1 client: writes exactly the bytes a test gives, reads one response. */
+final class RawClient implements AutoCloseable {
+  record Response(int status, Map<String, String> headers, String body) {
+    String header(String name) {
+      return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+  }
+
+  final Socket socket;
+  private final InputStream in;
+  private final OutputStream out;
+
+  RawClient(InetSocketAddress address) throws IOException {
+    socket = new Socket(address.getAddress(), address.getPort());
+    socket.setSoTimeout(10_000);
+    in = socket.getInputStream();
+    out = socket.getOutputStream();
+  }
+
+  RawClient send(String raw) throws IOException {
+    out.write(raw.getBytes(StandardCharsets.ISO_8859_1));
+    out.flush();
+    return this;
+  }
+
+  Response get(String path) throws IOException {
+    send("GET " + path + " HTTP/1.1\r\nHost: test\r\n\r\n");
+    return read(false);
+  }
+
+  Response read() throws IOException {
+    return read(false);
+  }
+
+  /** Reads one response; {@code head} when it answers a HEAD (no body whatever the headers say). */
+  Response read(boolean head) throws IOException {
+    String statusLine = line();
+    if (statusLine == null) {
+      throw new IOException("connection closed before a response");
+    }
+    int status = Integer.parseInt(statusLine.split(" ")[1]);
+    Map<String, String> headers = new LinkedHashMap<>();
+    String l;
+    while (!(l = line()).isEmpty()) {
+      int colon = l.indexOf(':');
+      String name = l.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+      String value = l.substring(colon + 1).trim();
+      headers.merge(name, value, (a, b) -> a + ", " + b);
+    }
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    if (head || status == 204 || status == 304 || status / 100 == 1) {
+      // no body
+    } else if ("chunked".equalsIgnoreCase(headers.get("transfer-encoding"))) {
+      int size;
+      while ((size = Integer.parseInt(line().split(";")[0].trim(), 16)) > 0) {
+        body.write(in.readNBytes(size));
+        line();
+      }
+      while (!line().isEmpty()) {
+        // trailers
+      }
+    } else if (headers.containsKey("content-length")) {
+      body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
+    } else {
+      body.write(in.readAllBytes());
+    }
+    return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
+  }
+
+  /** True when the server closed the connection (EOF or reset) before sending anything more. */
+  boolean closedByPeer() {
+    try {
+      return in.read() == -1;
+    } catch (IOException e) {
+      return true;
+    }
+  }
+
+  private String line() throws IOException {
+    StringBuilder b = new StringBuilder();
+    int c;
+    while ((c = in.read()) != -1) {
+      if (c == '\n') {
+        int n = b.length();
+        return n > 0 && b.charAt(n - 1) == '\r' ? b.substring(0, n - 1) : b.toString();
+      }
+      b.append((char) c);
+    }
+    return b.length() == 0 ? null : b.toString();
+  }
+
+  @Override
+  public void close() throws IOException {
+    socket.close();
+  }
+}

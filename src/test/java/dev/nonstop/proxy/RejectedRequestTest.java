@@ -1,0 +1,87 @@
+package dev.nonstop.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nonstop.pool.Pool;
+import dev.nonstop.pool.Selector;
+import java.net.InetSocketAddress;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/** Point 9: malformed, oversized and slow requests get their status, and never reach a backend. */
+class RejectedRequestTest {
+  private FakeBackend app;
+  private Proxy proxy;
+
+  @BeforeEach
+  void start() throws Exception {
+    app = new FakeBackend("a");
+    proxy = Proxy.start(ProxyOptions.defaults(new InetSocketAddress("127.0.0.1", 0))
+            .withRequestHeaderTimeout(Duration.ofMillis(300)),
+        Pool.of(Selector.roundRobin(), List.of(app.backend())));
+  }
+
+  @AfterEach
+  void stop() {
+    proxy.close();
+    app.close();
+    assertThat(app.requests.get()).isZero();
+  }
+
+  private void expectClosedWith(String raw, int status) throws Exception {
+    try (RawClient c = new RawClient(proxy.address())) {
+      c.send(raw);
+      RawClient.Response r = c.read();
+      assertThat(r.status()).isEqualTo(status);
+      assertThat(r.header("Connection")).isEqualTo("close");
+      assertThat(c.closedByPeer()).isTrue();
+    }
+  }
+
+  @Test
+  void answers414ToARequestLineOver8KiB() throws Exception {
+    expectClosedWith("GET /" + "a".repeat(9000) + " HTTP/1.1\r\nHost: t\r\n\r\n", 414);
+  }
+
+  @Test
+  void answers431ToHeadersOver16KiB() throws Exception {
+    expectClosedWith("GET / HTTP/1.1\r\nHost: t\r\nX-Big: " + "b".repeat(17000) + "\r\n\r\n", 431);
+  }
+
+  @Test
+  void answers400ToAMalformedRequest() throws Exception {
+    expectClosedWith("GET / HTTP/1.1\r\nHost: t\r\nBad Header\r\n\r\n", 400);
+  }
+
+  @Test
+  void answers400ToGarbage() throws Exception {
+    expectClosedWith("\u0001\u0002 nonsense\r\n\r\n", 400);
+  }
+
+  @Test
+  void answers400ToContentLengthWithTransferEncoding() throws Exception {
+    expectClosedWith("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\n"
+        + "Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n", 400);
+  }
+
+  @Test
+  void answers400ToAnInvalidTransferEncoding() throws Exception {
+    expectClosedWith("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n"
+        + "0\r\n\r\n", 400);
+  }
+
+  @Test
+  void answers400ToConflictingContentLengths() throws Exception {
+    expectClosedWith("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 4\r\nContent-Length: 5\r\n\r\n"
+        + "abcd", 400);
+  }
+
+  @Test
+  void cutsOffASlowlorisWith408() throws Exception {
+    // Part of a head, then nothing: the header timeout (300 ms here) ends it.
+    expectClosedWith("GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ", 408);
+  }
+}

@@ -1,0 +1,181 @@
+package dev.nonstop.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nonstop.pool.Pool;
+import dev.nonstop.pool.Selector;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.SocketTimeoutException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/** Point 6: a backend connection or a backend that goes away never shows as an error. */
+class RetryTest {
+  private static ProxyOptions options() {
+    return ProxyOptions.defaults(new InetSocketAddress("127.0.0.1", 0));
+  }
+
+  /**
+   * Each backend connection answers one request, then, on the next one, reads it and closes
+   * without a word, or closes right after its answer: every reuse of a pooled connection races.
+   */
+  private static SocketBackend racingBackend() throws IOException {
+    AtomicInteger n = new AtomicInteger();
+    return new SocketBackend((s, b) -> {
+      InputStream in = s.getInputStream();
+      OutputStream out = s.getOutputStream();
+      if (b.readRequest(in) == null) {
+        return;
+      }
+      out.write(SocketBackend.ok("ok"));
+      out.flush();
+      if (n.incrementAndGet() % 2 == 0) {
+        b.readRequest(in); // the next request arrives on a connection about to close
+      }
+    });
+  }
+
+  @Test
+  void keepAliveRaceIsInvisibleToGets() throws Exception {
+    try (SocketBackend app = racingBackend();
+        Proxy proxy = Proxy.start(options(),
+            Pool.of(Selector.roundRobin(), List.of(app.backend("a"))));
+        RawClient c = new RawClient(proxy.address())) {
+      for (int i = 0; i < 200; i++) {
+        RawClient.Response r = c.get("/" + i);
+        assertThat(r.status()).as("request %d", i).isEqualTo(200);
+      }
+      assertThat(app.connections.get()).isGreaterThan(50); // the race really happened
+    }
+  }
+
+  @Test
+  void keepAliveRaceIsInvisibleToPostsWithAnIdempotencyKey() throws Exception {
+    try (SocketBackend app = racingBackend();
+        Proxy proxy = Proxy.start(options(),
+            Pool.of(Selector.roundRobin(), List.of(app.backend("a"))));
+        RawClient c = new RawClient(proxy.address())) {
+      for (int i = 0; i < 200; i++) {
+        c.send("POST /p HTTP/1.1\r\nHost: t\r\nIdempotency-Key: k" + i + "\r\nContent-Length: 0\r\n\r\n");
+        assertThat(c.read().status()).as("request %d", i).isEqualTo(200);
+      }
+    }
+  }
+
+  @Test
+  void pooledConnectionClosedByTheBackendIsDroppedBeforeAPostUsesIt() throws Exception {
+    // The backend closes a connection idle for 50 ms; the proxy's keep-alive (4 s) is longer, so
+    // only watching for the FIN keeps an unsent POST away from a dead connection.
+    try (SocketBackend app = new SocketBackend((s, b) -> {
+          s.setSoTimeout(50);
+          try {
+            while (b.readRequest(s.getInputStream()) != null) {
+              s.getOutputStream().write(SocketBackend.ok("ok"));
+              s.getOutputStream().flush();
+            }
+          } catch (SocketTimeoutException e) {
+            // idle too long: close
+          }
+        });
+        Proxy proxy = Proxy.start(options().withMaxTries(1),
+            Pool.of(Selector.roundRobin(), List.of(app.backend("a"))));
+        RawClient c = new RawClient(proxy.address())) {
+      for (int i = 0; i < 5; i++) {
+        c.send("POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
+        assertThat(c.read().status()).isEqualTo(200);
+        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.idleConnections() == 0);
+      }
+      assertThat(app.connections.get()).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void killedBackendMidLoadShowsNoErrorToGets() throws Exception {
+    SocketBackend.Script serve = (s, b) -> {
+      while (b.readRequest(s.getInputStream()) != null) {
+        s.getOutputStream().write(SocketBackend.ok("ok"));
+        s.getOutputStream().flush();
+      }
+    };
+    try (SocketBackend one = new SocketBackend(serve);
+        SocketBackend two = new SocketBackend(serve);
+        Proxy proxy = Proxy.start(options(), Pool.of(Selector.roundRobin(),
+            List.of(one.backend("one"), two.backend("two"))))) {
+      Load load = new Load(proxy.address(), 4);
+      load.awaitRequests(400);
+      one.kill();
+      int before = two.requests.get();
+      await().atMost(Duration.ofSeconds(10)).until(() -> two.requests.get() > before + 400);
+      load.stop();
+      assertThat(load.errors).isEmpty();
+      assertThat(load.ok.get()).isGreaterThan(800);
+    }
+  }
+
+  /** Clients in a loop of keep-alive GETs; any non-200 or I/O error is recorded. */
+  static final class Load {
+    final AtomicInteger ok = new AtomicInteger();
+    final ConcurrentLinkedQueue<String> errors = new ConcurrentLinkedQueue<>();
+    private final AtomicBoolean stop = new AtomicBoolean();
+    private final ExecutorService threads;
+    private final List<Future<?>> running = new ArrayList<>();
+
+    Load(InetSocketAddress proxy, int clients) {
+      threads = Executors.newFixedThreadPool(clients);
+      CountDownLatch started = new CountDownLatch(clients);
+      for (int i = 0; i < clients; i++) {
+        running.add(threads.submit(() -> {
+          started.countDown();
+          RawClient c = null;
+          while (!stop.get()) {
+            try {
+              if (c == null) {
+                c = new RawClient(proxy);
+              }
+              RawClient.Response r = c.get("/");
+              if (r.status() == 200) {
+                ok.incrementAndGet();
+              } else {
+                errors.add(r.status() + " " + r.body());
+              }
+            } catch (IOException e) {
+              errors.add(e.toString());
+              c = null;
+            }
+          }
+          if (c != null) {
+            c.close();
+          }
+          return null;
+        }));
+      }
+    }
+
+    void awaitRequests(int n) {
+      int target = ok.get() + n;
+      await().atMost(Duration.ofSeconds(10)).until(() -> ok.get() >= target || !errors.isEmpty());
+    }
+
+    void stop() throws Exception {
+      stop.set(true);
+      for (Future<?> f : running) {
+        f.get(10, TimeUnit.SECONDS); // rethrows a client thread's failure here
+      }
+      threads.shutdownNow();
+    }
+  }
+}
