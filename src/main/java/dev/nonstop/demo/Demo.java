@@ -146,9 +146,9 @@ public final class Demo {
         + "listen: 127.0.0.1:" + Ports.free() + "\n"
         + "admin: 127.0.0.1:" + Ports.free() + "\n"
         + "instances: 4\n"
-        + "run: '" + java + "' -Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '" + jar
+        + "run: \"'" + java + "' -Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '" + jar
         + "' dev.nonstop.sample.SampleServer --version {version} --port {port} --startup-delay "
-        + options.startupDelay().toMillis() + "ms\n"
+        + options.startupDelay().toMillis() + "ms\"\n"
         + "health: { path: /health, interval: 250ms, timeout: 1s, rise: 2, fall: 3, deadline: 60s }\n"
         + "drain: 10s\n"
         + "stop: { signal: TERM, timeout: 10s }\n"
