@@ -389,8 +389,16 @@ public final class Fleet implements AutoCloseable {
     return "; last lines of " + instance.logFile() + ":\n    " + String.join("\n    ", lines);
   }
 
+  /** A duration as the configuration writes it: 10m, 30s, 250ms. */
   static String format(Duration d) {
-    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    long ms = d.toMillis();
+    if (ms != 0 && ms % 3_600_000 == 0) {
+      return ms / 3_600_000 + "h";
+    }
+    if (ms != 0 && ms % 60_000 == 0) {
+      return ms / 60_000 + "m";
+    }
+    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
   }
 
   /** Stops every server; the proxy is the caller's. */
