@@ -36,6 +36,7 @@ public final class AdminServer implements AutoCloseable {
     Objects.requireNonNull(address, "address");
     Objects.requireNonNull(control, "control");
     Router router = routes(new Router(token), new Api(control));
+    views(router, new Observe(control), new EventStream(control, /* maxClients= */ 8));
     HttpServer server = HttpServer.create(address, /* backlog= */ 64);
     ThreadPoolExecutor pool = pool();
     server.setExecutor(pool);
@@ -54,6 +55,17 @@ public final class AdminServer implements AutoCloseable {
         .add("POST", "/api/promote", api::promote)
         .add("POST", "/api/abort", api::abort)
         .add("POST", "/api/maintenance", api::maintenance);
+  }
+
+  /** The dashboard (static files: no token), /metrics (no token), and the dashboard's data. */
+  private static void views(Router router, Observe observe, EventStream events) {
+    router
+        .add("GET", "/", Assets::page)
+        .add("GET", "/dashboard.js", Assets::script)
+        .add("GET", "/dashboard.css", Assets::style)
+        .add("GET", "/metrics", observe::metrics)
+        .add("GET", "/api/series", observe::series)
+        .add("GET", "/api/events", events::send);
   }
 
   private static ThreadPoolExecutor pool() {

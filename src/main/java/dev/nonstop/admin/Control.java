@@ -46,4 +46,26 @@ public interface Control {
 
   /** Turns the maintenance page on (with {@code message}, or a default when null) or off. */
   void maintenance(boolean on, String message);
+
+  // ---- what the dashboard and scrapers read (a Control without them answers 404) ----
+
+  /** The metrics in the Prometheus text format. */
+  default String metrics() {
+    throw new ControlException(404, "no metrics here");
+  }
+
+  /** Traffic by release, one sample a second, for the last minutes. */
+  default Object series() {
+    throw new ControlException(404, "no traffic series here");
+  }
+
+  /**
+   * Tells {@code watcher} of every deployment event from now on (after the latest deployment's
+   * events so far), on the deploying thread: it must not block.
+   */
+  default void watch(Consumer<Object> watcher) {
+    throw new ControlException(404, "no event feed here");
+  }
+
+  default void unwatch(Consumer<Object> watcher) {}
 }

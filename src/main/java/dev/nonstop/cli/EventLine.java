@@ -8,7 +8,7 @@ import java.time.format.DateTimeFormatter;
 /**
  * One streamed event as a terminal line: {@code 12:01:02.345  [3/8] drain 127.0.0.1:40001: 2 in
  * flight}. A message of several lines (a failing server's last log lines) keeps its lines, indented
- * under the first.
+ * under the first. After the final event comes the deployment's report.
  */
 final class EventLine {
   private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");
@@ -23,7 +23,22 @@ final class EventLine {
       out.println(render(event, steps, zone));
       out.flush();
     });
+    printReport(client, out);
     return last.type().equals("done") ? 0 : 1;
+  }
+
+  /** The report of the deployment that just ended: the newest in the history (recorded before its final event). */
+  private static void printReport(AdminClient client, PrintWriter out) {
+    com.fasterxml.jackson.databind.JsonNode history;
+    try {
+      history = client.get("/api/history");
+    } catch (AdminClient.Failure e) {
+      return; // the events said how it went; the report is a bonus
+    }
+    if (history.isArray() && !history.isEmpty()) {
+      out.print(ReportTable.render(history.get(history.size() - 1)));
+      out.flush();
+    }
   }
 
   static String render(Event event, int steps, ZoneId zone) {

@@ -51,6 +51,12 @@ final class StatusCommand implements Callable<Integer> {
           .append(" (").append(Table.cell(d, "strategy")).append("), step ")
           .append(Table.cell(d, "step")).append('/').append(Table.cell(d, "steps")).append('\n');
     }
+    for (JsonNode g : s.path("groups")) {
+      if (g.path("role").asText().equals("old") && g.path("until").isTextual()) {
+        out.append(paint(color, DIM, Table.cell(g, "release") + " is kept warm for a rollback until " + Table.cell(g, "until")))
+            .append('\n');
+      }
+    }
     out.append('\n').append(servers(s.path("groups")).render((column, cell) -> paint(color, column, cell)));
     return out.toString();
   }
@@ -79,7 +85,7 @@ final class StatusCommand implements Callable<Integer> {
     String code = switch (column) {
       case 1 -> word.equals("live") ? GREEN : word.equals("old") ? DIM : CYAN;
       case 5 -> word.equals("UP") ? GREEN : word.equals("DOWN") ? RED : YELLOW;
-      case 6 -> word.equals("READY") ? null : word.equals("DRAIN") ? YELLOW : RED;
+      case 6 -> word.equals("READY") ? null : word.startsWith("DRAIN") ? YELLOW : RED;
       default -> null;
     };
     return code == null ? cell : paint(color, code, cell);

@@ -28,10 +28,17 @@ final class UpCommand implements Callable<Integer> {
       description = "The release to start; needed the first time, later the state file's live release is used.")
   String version;
 
+  @Option(names = "--log-format", paramLabel = "text|json",
+      description = "Logs on stderr as text lines or one JSON object a line (default: text, or $NONSTOP_LOG_FORMAT).")
+  LogFormat logFormat;
+
   @Override
   public Integer call() throws InterruptedException {
     PrintWriter out = spec.commandLine().getOut();
     PrintWriter err = spec.commandLine().getErr();
+    if (logFormat != null) {
+      logFormat.apply();
+    }
     AppConfig config;
     try {
       config = ConfigLoader.load(file.toAbsolutePath());

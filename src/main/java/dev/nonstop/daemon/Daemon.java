@@ -55,6 +55,9 @@ public final class Daemon implements Control, AutoCloseable {
   private final AppConfig config;
   private final StateStore<StateDoc> store;
   private final Traffic traffic = new Traffic();
+  // observability: metrics and series fed by the proxy, every deployment's events for the dashboard
+  private final dev.nonstop.metrics.Metrics metrics = new dev.nonstop.metrics.Metrics();
+  private final dev.nonstop.metrics.EventFeed feed = new dev.nonstop.metrics.EventFeed();
   private final ExecutorService deployer = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "deployer");
     t.setDaemon(true);
@@ -109,7 +112,7 @@ public final class Daemon implements Control, AutoCloseable {
     Leftovers.stop(doc.servers(), config.stopTimeout());
     ProxyOptions options = ProxyOptions.defaults(config.listen());
     proxy = Proxy.start(options, Pool.empty(Selector.named(config.balance())));
-    proxy.listener(traffic);
+    proxy.listener(metrics.after(traffic));
     if (doc.maintenance() != null) {
       proxy.maintenance(doc.maintenance());
     }
@@ -118,6 +121,7 @@ public final class Daemon implements Control, AutoCloseable {
         config.stopTimeout(), config.state().resolve("logs"));
     fleet = new Fleet(config, proxy, checker, new LocalDriver(config.app(), spec));
     fleet.onChange(this::saveServers);
+    metrics.start(() -> fleet.all().stream().map(Server::backend).toList());
     Deployment boot = new Deployment(0, "up", config.strategy(), null, live, bootPlan(live), traffic);
     boot.subscribe(progress);
     Report r = boot.run();
@@ -265,6 +269,28 @@ public final class Daemon implements Control, AutoCloseable {
     log.info("maintenance page {}", on ? "on: " + text : "off");
   }
 
+  // ---- observability (Control's views for scrapers and the dashboard) ----
+
+  @Override
+  public String metrics() {
+    return metrics.scrape();
+  }
+
+  @Override
+  public Object series() {
+    return metrics.series().view();
+  }
+
+  @Override
+  public void watch(Consumer<Object> watcher) {
+    feed.watch(watcher);
+  }
+
+  @Override
+  public void unwatch(Consumer<Object> watcher) {
+    feed.unwatch(watcher);
+  }
+
   // ---- deployments ----
 
   private void refuseWhileBusy() {
@@ -286,6 +312,7 @@ public final class Daemon implements Control, AutoCloseable {
     Deployment d = new Deployment(doc.nextId(), kind, strategy, from, to, plan, traffic);
     current = d;
     d.onReport(r -> finish(d, r));
+    feed.follow(d);
     deployer.execute(d::run);
     return new Progress() {
       @Override
@@ -321,6 +348,7 @@ public final class Daemon implements Control, AutoCloseable {
     }
     List<Report> history = new ArrayList<>(next.history());
     history.add(r);
+    metrics.deployEnded(r);
     update(new StateDoc(next.app(), next.live(), next.previous(), next.maintenance(), next.servers(), history));
   }
 
@@ -395,5 +423,6 @@ public final class Daemon implements Control, AutoCloseable {
     if (checker != null) {
       checker.close();
     }
+    metrics.close();
   }
 }

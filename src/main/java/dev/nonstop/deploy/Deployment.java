@@ -46,6 +46,7 @@ public final class Deployment {
   private volatile Instant startedAt;
   private volatile Report report;
   private long longestDrainNanos;
+  private final List<Report.Drain> drains = new ArrayList<>(); // deploying thread only
   private Double switchMicros;
   private String finalResult = "done";
   private volatile Consumer<Report> recorder = r -> { };
@@ -132,7 +133,7 @@ public final class Deployment {
     Report r = new Report(id, kind, strategy.word(), from == null ? null : from.version(), to.version(),
         finalResult, startedAt.toString(), end.toString(), ms, List.copyOf(stepTimes), t.byRelease(),
         t.total(), t.failed(), t.appErrors(), t.proxyErrors(), t.p50Ms(), t.p99Ms(), t.maxMs(),
-        switchMicros, longestDrainNanos / 1_000_000, message);
+        switchMicros, longestDrainNanos / 1_000_000, message, List.copyOf(drains));
     report = r;
     try {
       recorder.accept(r);
@@ -202,6 +203,13 @@ public final class Deployment {
   /** Records one server's drain time for the report. */
   void drained(Duration took) {
     longestDrainNanos = Math.max(longestDrainNanos, took.toNanos());
+  }
+
+  /** Records one server's drain for the report's list of drains. */
+  void drained(Server server, Duration took, Integer cancelled) {
+    drained(took);
+    drains.add(new Report.Drain(currentStep, server.backend().name(), server.release().version(), took.toMillis(),
+        cancelled == null ? 0 : cancelled));
   }
 
   /** Records the blue-green swap for the report. */

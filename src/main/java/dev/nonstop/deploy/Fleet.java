@@ -204,7 +204,7 @@ public final class Fleet implements AutoCloseable {
       Duration took = Duration.ofNanos(System.nanoTime() - start);
       longest = took.compareTo(longest) > 0 ? took : longest;
       Server s = servers.get(i);
-      deployment.drained(took);
+      deployment.drained(s, took, cancelled);
       deployment.info("drained " + s.backend().name() + " in " + took.toMillis() + " ms"
           + (cancelled != null && cancelled > 0 ? ", " + cancelled + " cancelled at the drain timeout" : ""));
     }

@@ -13,6 +13,7 @@ import java.util.Map;
  * @param failed requests that failed: {@code appErrors} (5xx from the app) plus
  *     {@code proxyErrors} (502/503/504 of the proxy's own, or connections closed without an answer)
  * @param switchMicros the blue-green pool swap, in microseconds (null when there was none)
+ * @param drains each server drained, with how long its in-flight requests took to finish
  */
 public record Report(
     int id,
@@ -35,8 +36,12 @@ public record Report(
     double maxMs,
     Double switchMicros,
     long longestDrainMs,
-    String message) {
+    String message,
+    List<Drain> drains) {
 
   /** One step and how long it took. */
   public record StepTime(int step, String title, long ms, String result) {}
+
+  /** One server drained during the step numbered {@code step}, and the requests cancelled at its deadline. */
+  public record Drain(int step, String server, String release, long ms, int cancelled) {}
 }

@@ -49,7 +49,7 @@ class StreamingCommandsTest {
             "[2/2] drain 127.0.0.1:40000: 2 in flight", "1.0.3 is live");
     assertThat(cli.out()).matches("(?s)\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  \\[1/2\\].*");
     assertThat(control.calls).containsExactly(
-        "deploy DeployRequest[version=1.0.3, strategy=blue-green, batch=50%, surge=1, preview=false]");
+        "deploy DeployRequest[version=1.0.3, strategy=blue-green, batch=50%, surge=1, preview=false]", "history");
   }
 
   @Test
@@ -65,14 +65,14 @@ class StreamingCommandsTest {
         + "              last lines:\n"
         + "                Exception: port in use\n");
     assertThat(control.calls).containsExactly(
-        "deploy DeployRequest[version=1.0.3, strategy=null, batch=null, surge=null, preview=false]");
+        "deploy DeployRequest[version=1.0.3, strategy=null, batch=null, surge=null, preview=false]", "history");
   }
 
   @Test
   void rollbackAndPromoteStreamTheSameWay() {
     assertThat(cli.run("rollback")).isZero();
     assertThat(cli.run("promote")).isZero();
-    assertThat(control.calls).containsExactly("rollback", "promote");
+    assertThat(control.calls).containsExactly("rollback", "history", "promote", "history");
     assertThat(cli.out()).contains("[1/1] start", "done");
   }
 

@@ -1,0 +1,61 @@
+package dev.nonstop.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.Iterator;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * A deployment's report as the few lines printed at the end of {@code deploy}, {@code rollback}
+ * and {@code promote}: what ran, each step's time, each drain, the traffic served meanwhile.
+ */
+final class ReportTable {
+  private ReportTable() {}
+
+  static String render(JsonNode r) {
+    StringBuilder out = new StringBuilder();
+    out.append('\n').append(Table.cell(r, "kind")).append(" #").append(Table.cell(r, "id")).append(": ")
+        .append(Table.cell(r, "from").equals("-") ? "" : Table.cell(r, "from") + " → ").append(Table.cell(r, "to"))
+        .append(", ").append(Table.cell(r, "strategy")).append(", ").append(Table.cell(r, "result"))
+        .append(" in ").append(HistoryCommand.duration(r.path("durationMs"))).append('\n');
+    Table steps = new Table("STEP", "TOOK", "RESULT", "");
+    for (JsonNode s : r.path("steps")) {
+      steps.add(Table.cell(s, "step"), HistoryCommand.duration(s.path("ms")), Table.cell(s, "result"), Table.cell(s, "title"));
+    }
+    for (JsonNode d : r.path("drains")) {
+      steps.add(Table.cell(d, "step"), HistoryCommand.duration(d.path("ms")), "drained",
+          Table.cell(d, "server") + " (" + Table.cell(d, "release") + ")"
+              + (d.path("cancelled").asInt() > 0 ? ", " + d.path("cancelled").asInt() + " cancelled" : ""));
+    }
+    out.append(steps.render());
+    out.append("requests: ").append(Table.cell(r, "total")).append(" served");
+    String byRelease = byRelease(r.path("requests"));
+    if (!byRelease.isEmpty()) {
+      out.append(" (").append(byRelease).append(')');
+    }
+    out.append(", ").append(Table.cell(r, "failed")).append(" failed (").append(Table.cell(r, "appErrors"))
+        .append(" by the app, ").append(Table.cell(r, "proxyErrors")).append(" by the proxy)\n");
+    out.append("latency: p50 ").append(ms(r.path("p50Ms"))).append(", p99 ").append(ms(r.path("p99Ms")))
+        .append(", max ").append(ms(r.path("maxMs")));
+    if (r.path("switchMicros").isNumber()) {
+      out.append("; switch ").append(String.format(Locale.ROOT, "%.0f µs", r.path("switchMicros").asDouble()));
+    }
+    if (r.path("longestDrainMs").asLong() > 0) {
+      out.append("; longest drain ").append(HistoryCommand.duration(r.path("longestDrainMs")));
+    }
+    return out.append('\n').toString();
+  }
+
+  private static String byRelease(JsonNode requests) {
+    StringBuilder out = new StringBuilder();
+    for (Iterator<Map.Entry<String, JsonNode>> it = requests.fields(); it.hasNext(); ) {
+      Map.Entry<String, JsonNode> e = it.next();
+      out.append(out.length() == 0 ? "" : ", ").append(e.getKey()).append(": ").append(e.getValue().asText());
+    }
+    return out.toString();
+  }
+
+  private static String ms(JsonNode value) {
+    return value.isNumber() ? String.format(Locale.ROOT, "%.1f ms", value.asDouble()) : "-";
+  }
+}

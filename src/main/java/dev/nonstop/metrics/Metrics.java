@@ -1,0 +1,166 @@
+package dev.nonstop.metrics;
+
+import dev.nonstop.deploy.Report;
+import dev.nonstop.pool.Backend;
+import dev.nonstop.proxy.RequestListener;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The daemon's meters in a Prometheus registry, and the per-second {@link Series} by release.
+ *
+ * <p>Thread-safe. {@link #completed} runs on the proxy's event loops: it finds the backend's
+ * meters in an identity map (registered on the backend's first request or at the latest sample)
+ * and only increments. A sampler thread, once a second, takes each release's rate into the series
+ * and drops the meters of backends that left the fleet and have nothing in flight.
+ */
+public final class Metrics implements RequestListener, AutoCloseable {
+  private static final Logger log = LoggerFactory.getLogger(Metrics.class);
+  /** Five minutes of one-second samples. */
+  static final int SAMPLES = 300;
+  private static final Duration[] BUCKETS = {
+      Duration.ofMillis(1), Duration.ofMillis(5), Duration.ofMillis(10), Duration.ofMillis(25),
+      Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
+      Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
+
+  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final ConcurrentHashMap<Backend, BackendMeters> byBackend = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, Timer> latency = new ConcurrentHashMap<>();
+  private final ConcurrentHashMap<String, ReleaseRate> rates = new ConcurrentHashMap<>();
+  private final BackendMeters alone;
+  private final Series series = new Series(SAMPLES);
+  private ScheduledExecutorService sampler;
+
+  public Metrics() {
+    alone = new BackendMeters(registry, null, timer("none"), rate("none"));
+  }
+
+  /** A listener that tells {@code first}, then these metrics: for the proxy's one listener slot. */
+  public RequestListener after(RequestListener first) {
+    return (backend, status, latencyNanos, proxyError) -> {
+      first.completed(backend, status, latencyNanos, proxyError);
+      completed(backend, status, latencyNanos, proxyError);
+    };
+  }
+
+  @Override
+  public void completed(Backend backend, int status, long latencyNanos, boolean proxyError) {
+    BackendMeters m = backend == null ? alone : byBackend.get(backend);
+    if (m == null) {
+      m = meters(backend);
+    }
+    m.record(status, latencyNanos, proxyError);
+  }
+
+  private BackendMeters meters(Backend b) {
+    return byBackend.computeIfAbsent(b, k -> new BackendMeters(registry, k, timer(k.label()), rate(k.label())));
+  }
+
+  private Timer timer(String release) {
+    return latency.computeIfAbsent(release, r -> Timer.builder("nonstop.request.duration")
+        .description("Time from a request's first byte to its response's last, by release")
+        .tag("release", r).serviceLevelObjectives(BUCKETS).register(registry));
+  }
+
+  private ReleaseRate rate(String release) {
+    return rates.computeIfAbsent(release, ReleaseRate::new);
+  }
+
+  /** Samples once a second from now on, with {@code backends} as the fleet's servers. */
+  public synchronized void start(Supplier<? extends Collection<Backend>> backends) {
+    if (sampler != null) {
+      return;
+    }
+    sampler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "metrics-sampler");
+      t.setDaemon(true);
+      return t;
+    });
+    sampler.scheduleAtFixedRate(() -> {
+      try {
+        sample(System.currentTimeMillis(), backends.get());
+      } catch (RuntimeException e) {
+        log.warn("metrics sample failed", e);
+      }
+    }, 1, 1, TimeUnit.SECONDS);
+  }
+
+  /**
+   * Takes the last interval of every release into the series at {@code nowMillis}, registers the
+   * meters of new backends and drops those of backends gone from {@code current} and idle.
+   * Called by the sampler only (and tests).
+   */
+  void sample(long nowMillis, Collection<Backend> current) {
+    Set<String> releases = new HashSet<>();
+    releases.add("none");
+    for (Backend b : current) {
+      meters(b);
+    }
+    byBackend.forEach((b, m) -> {
+      if (!current.contains(b) && b.inFlight() == 0) {
+        byBackend.remove(b);
+        m.remove(registry);
+      } else {
+        releases.add(b.label());
+      }
+    });
+    Map<String, Series.Point> points = new LinkedHashMap<>();
+    rates.forEach((release, rate) -> {
+      Series.Point p = rate.take();
+      if (releases.contains(release) || p.requests() > 0) {
+        if (!release.equals("none") || p.requests() > 0) {
+          points.put(release, p);
+        }
+      } else {
+        rates.remove(release);
+        Timer t = latency.remove(release);
+        if (t != null) {
+          registry.remove(t);
+        }
+      }
+    });
+    series.add(new Series.Sample(nowMillis, points));
+  }
+
+  /** Counts a finished deployment by kind, strategy and result, with its duration. */
+  public void deployEnded(Report r) {
+    Counter.builder("nonstop.deploys").description("Deployments (deploy, rollback, promote) that ended, by result")
+        .tag("kind", r.kind()).tag("strategy", r.strategy()).tag("result", r.result())
+        .register(registry).increment();
+    Timer.builder("nonstop.deploy.duration").description("How long deployments took, by result")
+        .tag("kind", r.kind()).tag("strategy", r.strategy()).tag("result", r.result())
+        .register(registry).record(Duration.ofMillis(r.durationMs()));
+  }
+
+  /** The Prometheus text exposition (format 0.0.4). */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  public Series series() {
+    return series;
+  }
+
+  @Override
+  public synchronized void close() {
+    if (sampler != null) {
+      sampler.shutdownNow();
+    }
+    registry.close();
+  }
+}

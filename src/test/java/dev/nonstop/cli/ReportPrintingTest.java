@@ -1,0 +1,82 @@
+package dev.nonstop.cli;
+
+import static dev.nonstop.admin.FakeControl.event;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nonstop.admin.AdminServer;
+import dev.nonstop.admin.FakeControl;
+import dev.nonstop.deploy.Report;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+class ReportPrintingTest {
+  private static final String TOKEN = "t0ken";
+  private final FakeControl control = new FakeControl();
+  private AdminServer server;
+  private Cli cli;
+
+  @BeforeEach
+  void start() throws IOException {
+    server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), TOKEN, control);
+    cli = new Cli(new Target(server.address(), TOKEN, Path.of("nonstop.yml")));
+  }
+
+  @AfterEach
+  void stop() {
+    server.close();
+  }
+
+  static Report report() {
+    return new Report(4, "deploy", "in-place", "1.0.1", "1.0.2", "done", "2026-01-01T00:00:00Z",
+        "2026-01-01T00:00:04.2Z", 4200,
+        List.of(new Report.StepTime(1, "batch 1/1: drain slots 1, 2", 310, "done"),
+            new Report.StepTime(2, "batch 1/1: stop them", 120, "done"),
+            new Report.StepTime(3, "batch 1/1: start 1.0.2 in slots 1, 2", 15, "done"),
+            new Report.StepTime(4, "batch 1/1: wait until healthy, then attach", 3755, "done")),
+        Map.of("1.0.1", 410L), 410, 0, 0, 0, 1.25, 8.5, 31.0, null, 310, "1.0.2 is live after 4200 ms",
+        List.of(new Report.Drain(1, "127.0.0.1:40001", "1.0.1", 305, 0),
+            new Report.Drain(1, "127.0.0.1:40002", "1.0.1", 310, 1)));
+  }
+
+  @Test
+  void deployPrintsTheReportAfterTheFinalEvent() {
+    control.history = List.of(report());
+    control.script = List.of(event("step", 1, "drain"), event("done", 0, "1.0.2 is live"));
+
+    assertThat(cli.run("deploy", "1.0.2")).isZero();
+
+    String out = cli.out();
+    assertThat(out.indexOf("1.0.2 is live")).isLessThan(out.indexOf("deploy #4: 1.0.1 → 1.0.2, in-place, done in 4.2s"));
+    assertThat(out).contains(
+        "STEP  TOOK   RESULT\n",
+        "1     310ms  done     batch 1/1: drain slots 1, 2\n",
+        "4     3.8s   done     batch 1/1: wait until healthy, then attach\n",
+        "1     310ms  drained  127.0.0.1:40002 (1.0.1), 1 cancelled\n",
+        "requests: 410 served (1.0.1: 410), 0 failed (0 by the app, 0 by the proxy)\n",
+        "latency: p50 1.3 ms, p99 8.5 ms, max 31.0 ms; longest drain 310ms\n");
+  }
+
+  @Test
+  void aBlueGreenReportTellsTheSwitchTime() {
+    Report r = report();
+    control.history = List.of(new Report(r.id(), r.kind(), "blue-green", r.from(), r.to(), r.result(), r.startedAt(),
+        r.endedAt(), r.durationMs(), r.steps(), r.requests(), r.total(), r.failed(), r.appErrors(), r.proxyErrors(),
+        r.p50Ms(), r.p99Ms(), r.maxMs(), 42.4, 0, r.message(), null));
+
+    assertThat(cli.run("rollback")).isZero();
+
+    assertThat(cli.out()).contains("; switch 42 µs\n").doesNotContain("drained");
+  }
+
+  @Test
+  void noHistoryMeansNoReport() {
+    assertThat(cli.run("promote")).isZero();
+    assertThat(cli.out()).doesNotContain("STEP");
+  }
+}

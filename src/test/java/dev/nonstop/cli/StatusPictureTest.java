@@ -1,0 +1,50 @@
+package dev.nonstop.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.nonstop.admin.Json;
+import dev.nonstop.daemon.StatusView;
+import dev.nonstop.daemon.StatusView.GroupView;
+import dev.nonstop.daemon.StatusView.ServerView;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** {@code nonstop status} against the daemon's own status record, not a hand-written JSON. */
+class StatusPictureTest {
+  private static final StatusView STATUS = new StatusView("hello", "1.0.2", "1.0.1", false, null,
+      new StatusView.Deploying(5, "deploy", "1.0.2", "1.0.3", "blue-green", 3, 4), "127.0.0.1:8080", "127.0.0.1:8082",
+      List.of(
+          new GroupView("1.0.2", "live", null, List.of(
+              new ServerView("127.0.0.1:40001", 1, 101, "UP", "READY", 3, 120),
+              new ServerView("127.0.0.1:40002", 2, 102, "UP", "DRAINING", 1, 118))),
+          new GroupView("1.0.1", "old", "2026-01-01T12:10:00Z", List.of(
+              new ServerView("127.0.0.1:40003", 1, 103, "UP", "READY", 0, 90))),
+          new GroupView("1.0.3", "preview", null, List.of(
+              new ServerView("127.0.0.1:40004", 1, 104, "DOWN", "MAINT", 0, 0)))));
+
+  @Test
+  void drawsEveryGroupOfTheRealStatusShape() {
+    String out = StatusCommand.render(Json.mapper().valueToTree(STATUS), false);
+
+    assertThat(out).isEqualTo("""
+        hello: 1.0.2 live (previous 1.0.1), listening on 127.0.0.1:8080
+        preview on 127.0.0.1:8082
+        deploying: #5 deploy 1.0.2 → 1.0.3 (blue-green), step 3/4
+        1.0.1 is kept warm for a rollback until 2026-01-01T12:10:00Z
+
+        RELEASE  ROLE     SERVER           SLOT  PID  HEALTH  ADMIN     IN-FLIGHT  REQUESTS
+        1.0.2    live     127.0.0.1:40001  1     101  UP      READY     3          120
+        1.0.2    live     127.0.0.1:40002  2     102  UP      DRAINING  1          118
+        1.0.1    old      127.0.0.1:40003  1     103  UP      READY     0          90
+        1.0.3    preview  127.0.0.1:40004  1     104  DOWN    MAINT     0          0
+        """);
+  }
+
+  @Test
+  void colorsRoleHealthAndAdminState() {
+    String out = StatusCommand.render(Json.mapper().valueToTree(STATUS), true);
+
+    assertThat(out).contains("\u001B[33mDRAINING  \u001B[0m", "\u001B[31mMAINT     \u001B[0m",
+        "\u001B[36mpreview  \u001B[0m", "\u001B[2mold      \u001B[0m", "\u001B[31mDOWN    \u001B[0m");
+  }
+}
