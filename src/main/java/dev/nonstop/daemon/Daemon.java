@@ -9,6 +9,7 @@ import dev.nonstop.config.AppConfig;
 import dev.nonstop.config.Batch;
 import dev.nonstop.config.Strategy;
 import dev.nonstop.deploy.BlueGreen;
+import dev.nonstop.deploy.Boot;
 import dev.nonstop.deploy.DeployException;
 import dev.nonstop.deploy.DeployRequest;
 import dev.nonstop.deploy.Deployment;
@@ -18,7 +19,6 @@ import dev.nonstop.deploy.InPlace;
 import dev.nonstop.deploy.Plan;
 import dev.nonstop.deploy.Report;
 import dev.nonstop.deploy.Server;
-import dev.nonstop.deploy.Step;
 import dev.nonstop.deploy.Traffic;
 import dev.nonstop.health.HealthChecker;
 import dev.nonstop.instance.LaunchSpec;
@@ -123,7 +123,7 @@ public final class Daemon implements Control, AutoCloseable {
     fleet = new Fleet(config, proxy, checker, new LocalDriver(config.app(), spec));
     fleet.onChange(this::saveServers);
     metrics.start(() -> fleet.all().stream().map(Server::backend).toList());
-    Deployment boot = new Deployment(0, "up", config.strategy(), null, live, bootPlan(live), traffic);
+    Deployment boot = new Deployment(0, "up", config.strategy(), null, live, Boot.plan(fleet, live, config.instances()), traffic);
     boot.subscribe(progress);
     Report r = boot.run();
     if (!r.result().equals("done")) {
@@ -135,24 +135,6 @@ public final class Daemon implements Control, AutoCloseable {
     } catch (java.io.IOException e) {
       throw new DeployException("admin API on " + config.admin() + ": " + e.getMessage(), e);
     }
-  }
-
-  private Plan bootPlan(Release live) {
-    List<Server> started = new ArrayList<>();
-    int n = config.instances();
-    List<Step> steps = List.of(
-        new Step("start " + n + " servers of " + live, d -> {
-          for (int slot = 1; slot <= n; slot++) {
-            Server s = fleet.start(live, slot);
-            started.add(s);
-            d.info("started " + live + " in slot " + slot + " on " + s.backend().name() + " (pid " + s.instance().pid() + ")");
-          }
-        }),
-        new Step("wait until all " + n + " are healthy, then attach", d -> {
-          fleet.awaitHealthy(List.copyOf(started), d);
-          started.forEach(fleet::attach);
-        }));
-    return new Plan("start " + config.app() + " " + live, steps, d -> fleet.stop(List.copyOf(started), d));
   }
 
   public AppConfig config() {

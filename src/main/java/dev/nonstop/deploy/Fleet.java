@@ -54,6 +54,7 @@ public final class Fleet implements AutoCloseable {
   private final HealthChecker checker;
   private final Driver driver;
   private final ScheduledExecutorService timer;
+  private final Supervisor supervisor;
   private final List<Server> live = new ArrayList<>();
   /** Every server started and not yet stopped: live, warm, preview, or new and not attached yet. */
   private final List<Server> running = new ArrayList<>();
@@ -72,6 +73,7 @@ public final class Fleet implements AutoCloseable {
       t.setDaemon(true);
       return t;
     });
+    this.supervisor = new Supervisor(driver, timer, this::changed);
   }
 
   public AppConfig config() {
@@ -136,7 +138,7 @@ public final class Fleet implements AutoCloseable {
       running.add(server);
     }
     checker.watch(backend);
-    watchExit(server, instance);
+    supervisor.watch(server, instance);
     return server;
   }
 
@@ -175,7 +177,7 @@ public final class Fleet implements AutoCloseable {
       }
     }
     if (!server.instance().isAlive()) {
-      scheduleRestart(server, server.instance());
+      supervisor.restartLater(server, server.instance());
     }
     changed();
   }
@@ -337,45 +339,6 @@ public final class Fleet implements AutoCloseable {
       p.close();
     }
     return g;
-  }
-
-  // ---- supervision ----
-
-  private void watchExit(Server server, Instance instance) {
-    instance.exited().thenAccept(code -> {
-      if (server.stopping() || server.instance() != instance) {
-        return;
-      }
-      server.backend().setHealth(Health.DOWN, "process " + instance.pid() + " exited with code " + code);
-      if (server.supervised()) {
-        scheduleRestart(server, instance);
-      }
-    });
-  }
-
-  private void scheduleRestart(Server server, Instance dead) {
-    int attempt = server.restarts();
-    long delayMs = Math.min(10_000, 200L << Math.min(attempt, 6));
-    log.warn("server {} died; restarting it in {} ms{}", server, delayMs,
-        logTail(dead).replace("\n", "\n  "));
-    timer.schedule(() -> restart(server, dead), delayMs, TimeUnit.MILLISECONDS);
-  }
-
-  private void restart(Server server, Instance dead) {
-    if (server.stopping() || server.instance() != dead) {
-      return;
-    }
-    server.countRestart();
-    try {
-      Instance next = driver.start(server.release(), server.slot(), server.port());
-      server.replaceInstance(next);
-      watchExit(server, next);
-      log.info("server {} restarted as pid {}", server, next.pid());
-      changed();
-    } catch (IOException e) {
-      log.error("could not restart {}: {}", server, e.getMessage());
-      scheduleRestart(server, dead);
-    }
   }
 
   // ---- helpers ----
