@@ -5,12 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import dev.nonstop.config.AppConfig;
-import dev.nonstop.config.ConfigLoader;
 import dev.nonstop.daemon.Daemon;
 import dev.nonstop.demo.Load;
 import dev.nonstop.deploy.DeployRequest;
-import dev.nonstop.instance.Ports;
 import java.io.File;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -50,31 +47,6 @@ class DashboardBrowserTest {
     }
   }
 
-  static String java() {
-    return ProcessHandle.current().info().command().orElse("java");
-  }
-
-  private static String location(Class<?> type) throws Exception {
-    return Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
-  }
-
-  private AppConfig config() throws Exception {
-    String cp = location(SlowApp.class) + File.pathSeparator + location(dev.nonstop.sample.SampleServer.class);
-    String yaml = "app: hello\n"
-        + "listen: 127.0.0.1:" + Ports.free() + "\n"
-        + "admin: 127.0.0.1:" + Ports.free() + "\n"
-        + "instances: 2\n"
-        + "run: \"'" + java() + "' -Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -cp '" + cp
-        + "' dev.nonstop.dashboard.SlowApp --version {version} --port {port}\"\n"
-        + "health: { path: /health, interval: 100ms, timeout: 1s, rise: 2, fall: 2, deadline: 60s }\n"
-        + "stop: { signal: TERM, timeout: 10s }\n"
-        + "drain: 5s\n"
-        + "state: state\n";
-    Path file = dir.resolve("nonstop.yml");
-    Files.writeString(file, yaml);
-    return ConfigLoader.load(file);
-  }
-
   private static boolean onPath(String command) {
     for (String d : System.getenv().getOrDefault("PATH", "").split(File.pathSeparator)) {
       if (new File(d, command).canExecute()) {
@@ -91,7 +63,7 @@ class DashboardBrowserTest {
     assumeTrue(Files.isDirectory(PLAYWRIGHT),
         "no " + PLAYWRIGHT + " (scripts/install-test-tools.sh runs npm ci there): skipped");
 
-    daemon = Daemon.start(config(), SlowApp.FIRST, e -> { });
+    daemon = Daemon.start(SlowApp.config(dir), SlowApp.FIRST, e -> { });
     load = Load.start(daemon.listenAddress(), "/", 2, 40);
     await().atMost(Duration.ofSeconds(20)).until(() -> load.snapshot().ok() > 20);
     CompletableFuture<?> deployed = daemon.deploy(new DeployRequest("1.0.2", "blue-green", null, null, false)).done();
