@@ -174,7 +174,7 @@ function drawChart(canvas, samples, releases, value) {
   const left = 40, right = 8, top = 8, bottom = 18;
   const now = samples.length ? samples[samples.length - 1].t : Date.now();
   // the last five minutes, or less while there is less, so a young daemon's lines are not a sliver
-  const span = Math.min(5 * 60 * 1000, Math.max(60 * 1000, samples.length ? now - samples[0].t : 0));
+  const span = Math.min(5 * 60 * 1000, Math.max(30 * 1000, samples.length ? now - samples[0].t : 0));
   let max = 0;
   for (const s of samples) for (const r of releases) {
     const p = s.releases[r];
