@@ -34,6 +34,11 @@ final class DemoCommand implements Callable<Integer> {
       spec.commandLine().getErr().println("demo: --startup-delay >= 0, --clients >= 1 and --rate >= 1 expected");
       return 2;
     }
+    if (System.getenv("NONSTOP_LOG_LEVEL") == null) {
+      // The story prints its own lines; the daemon's INFO logs would say everything twice.
+      ((ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME))
+          .setLevel(ch.qos.logback.classic.Level.WARN);
+    }
     return new Demo(spec.commandLine().getOut(),
         new Demo.Options(Duration.ofMillis(startupDelayMs), clients, rate, dir)).run();
   }

@@ -8,13 +8,15 @@ import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
 import dev.nonstop.proxy.Proxy;
 import dev.nonstop.proxy.ProxyOptions;
-import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
 
 /** Runs the proxy in the foreground in front of a static pool, until Ctrl-C or SIGTERM. */
 @Command(name = "proxy", mixinStandardHelpOptions = true, description = "Run the load balancer alone in front of a static set of backends.")
@@ -34,19 +36,41 @@ final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--no-health-check", description = "Do not probe the backends.")
   boolean noHealthCheck;
 
+  @Spec CommandSpec spec;
+
   @Override
   public Integer call() throws InterruptedException {
-    InetSocketAddress address = Backend.parseAddress(listen);
-    Selector selector = Selector.named(balance);
-    HealthCheck check = HealthCheck.DEFAULT.withPath(healthPath);
-    List<Backend> list = new ArrayList<>();
-    for (String b : backends) {
-      list.add(new Backend(Backend.parseAddress(b), "static", Health.UP));
+    ProxyOptions options;
+    Pool pool;
+    HealthCheck check;
+    try {
+      options = ProxyOptions.defaults(Backend.parseAddress(listen));
+      Selector selector = Selector.named(balance);
+      check = HealthCheck.DEFAULT.withPath(healthPath);
+      List<Backend> list = new ArrayList<>();
+      for (String b : backends) {
+        list.add(new Backend(Backend.parseAddress(b), "static", Health.UP));
+      }
+      pool = Pool.of(selector, list);
+    } catch (IllegalArgumentException e) {
+      throw new ParameterException(spec.commandLine(), e.getMessage(), e);
     }
-    Proxy proxy = Proxy.start(ProxyOptions.defaults(address), Pool.of(selector, list));
+    if (noHealthCheck) {
+      // Nothing would bring an ejected backend back: live-traffic ejection is off too.
+      options = options.withEjectAfter(0);
+    }
     HealthChecker checker = noHealthCheck ? null : new HealthChecker(check);
+    Proxy proxy;
+    try {
+      proxy = Proxy.start(options, pool);
+    } catch (RuntimeException e) {
+      if (checker != null) {
+        checker.close();
+      }
+      throw e;
+    }
     if (checker != null) {
-      list.forEach(checker::watch);
+      pool.backends().forEach(checker::watch);
     }
     Runtime.getRuntime().addShutdownHook(new Thread(() -> {
       if (checker != null) {

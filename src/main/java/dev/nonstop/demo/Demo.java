@@ -75,9 +75,12 @@ public final class Demo {
       ticker.start();
       allDone &= step(daemon, load, "in-place 1.0.1 -> 1.0.2, 2 at a time",
           () -> daemon.deploy(new DeployRequest("1.0.2", "in-place", "2", 0, false)));
+      hold(3);
       allDone &= step(daemon, load, "blue-green 1.0.2 -> 1.0.3",
           () -> daemon.deploy(new DeployRequest("1.0.3", "blue-green", null, null, false)));
+      hold(3);
       allDone &= step(daemon, load, "rollback 1.0.3 -> 1.0.2", daemon::rollback);
+      hold(2);
       load.close();
       total = load.snapshot();
     } finally {
@@ -102,6 +105,11 @@ public final class Demo {
         Long.toString(after.sent() - before.sent()), Long.toString(after.failed() - before.failed()),
         r == null || r.switchMicros() == null ? "-" : String.format("%.1f us", r.switchMicros())});
     return last.type().equals("done");
+  }
+
+  /** Lets the traffic run on the new release for a moment, so the ticker shows who answers. */
+  private void hold(int seconds) throws InterruptedException {
+    Thread.sleep(seconds * 1000L);
   }
 
   private void event(Event e) {
@@ -146,9 +154,9 @@ public final class Demo {
         + "listen: 127.0.0.1:" + Ports.free() + "\n"
         + "admin: 127.0.0.1:" + Ports.free() + "\n"
         + "instances: 4\n"
-        + "run: '" + java + "' -Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '" + jar
+        + "run: \"'" + java + "' -Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -cp '" + jar
         + "' dev.nonstop.sample.SampleServer --version {version} --port {port} --startup-delay "
-        + options.startupDelay().toMillis() + "ms\n"
+        + options.startupDelay().toMillis() + "ms\"\n"
         + "health: { path: /health, interval: 250ms, timeout: 1s, rise: 2, fall: 3, deadline: 60s }\n"
         + "drain: 10s\n"
         + "stop: { signal: TERM, timeout: 10s }\n"

@@ -101,7 +101,11 @@ public final class BlueGreen {
           fleet.drain(old, d);
           fleet.stop(old, d);
         }));
-    return new Plan("rollback to " + warm.release() + " by switching back", steps, d -> { });
+    return new Plan("rollback to " + warm.release() + " by switching back", steps, d -> {
+      // The switch back did not happen: the warm group is of no use any more.
+      List<Server> idle = warm.servers().stream().filter(s -> !fleet.live().contains(s)).toList();
+      fleet.stop(idle, d);
+    });
   }
 
   private static List<Server> snapshot(List<Server> servers) {

@@ -41,6 +41,8 @@ public final class Deployment {
   private final CompletableFuture<Void> aborted = new CompletableFuture<>();
   private final List<Report.StepTime> stepTimes = new ArrayList<>();
   private volatile int currentStep;
+  /** Set while the undo runs: an abort no longer interrupts waits, putting things back must finish. */
+  private volatile boolean undoing;
   private volatile Instant startedAt;
   private volatile Report report;
   private long longestDrainNanos;
@@ -162,6 +164,7 @@ public final class Deployment {
   }
 
   private void undo() {
+    undoing = true;
     emit("info", 0, "putting " + (from == null ? "the previous state" : from.version()) + " back");
     try {
       plan.undo().run(this);
@@ -225,7 +228,7 @@ public final class Deployment {
    */
   public <T> T await(CompletableFuture<T> future, long timeoutNanos)
       throws DeployException, InterruptedException {
-    CompletableFuture<Object> either = CompletableFuture.anyOf(future, aborted);
+    CompletableFuture<?> either = undoing ? future : CompletableFuture.anyOf(future, aborted);
     try {
       if (timeoutNanos == Long.MAX_VALUE) {
         either.get();
@@ -248,7 +251,7 @@ public final class Deployment {
   }
 
   private void checkAborted() throws DeployException {
-    if (aborted.isDone()) {
+    if (aborted.isDone() && !undoing) {
       throw new DeployException("aborted by the operator");
     }
   }

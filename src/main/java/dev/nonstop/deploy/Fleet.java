@@ -55,6 +55,8 @@ public final class Fleet implements AutoCloseable {
   private final Driver driver;
   private final ScheduledExecutorService timer;
   private final List<Server> live = new ArrayList<>();
+  /** Every server started and not yet stopped: live, warm, preview, or new and not attached yet. */
+  private final List<Server> running = new ArrayList<>();
   private Group warm;
   private Group preview;
   private Proxy previewProxy;
@@ -93,16 +95,9 @@ public final class Fleet implements AutoCloseable {
     }
   }
 
-  /** Every server the fleet runs: live, warm and preview. */
+  /** Every server the fleet runs: live, warm, preview, and new ones not attached yet. */
   public synchronized List<Server> all() {
-    List<Server> all = new ArrayList<>(live);
-    if (warm != null) {
-      all.addAll(warm.servers());
-    }
-    if (preview != null) {
-      all.addAll(preview.servers());
-    }
-    return all;
+    return new ArrayList<>(running);
   }
 
   /** The live servers, by slot. */
@@ -137,6 +132,9 @@ public final class Fleet implements AutoCloseable {
     }
     Backend backend = new Backend(new InetSocketAddress(HOST, port), release.version(), Health.DOWN);
     Server server = new Server(release, slot, backend, instance);
+    synchronized (this) {
+      running.add(server);
+    }
     checker.watch(backend);
     watchExit(server, instance);
     return server;
@@ -232,6 +230,7 @@ public final class Fleet implements AutoCloseable {
     checker.unwatch(s.backend());
     synchronized (this) {
       live.remove(s);
+      running.remove(s);
     }
     return driver.stop(s.instance());
   }
@@ -389,21 +388,26 @@ public final class Fleet implements AutoCloseable {
     return "; last lines of " + instance.logFile() + ":\n    " + String.join("\n    ", lines);
   }
 
+  /** A duration as the configuration writes it: 10m, 30s, 250ms. */
   static String format(Duration d) {
-    return d.toMillis() % 1000 == 0 ? d.toSeconds() + "s" : d.toMillis() + "ms";
+    long ms = d.toMillis();
+    if (ms != 0 && ms % 3_600_000 == 0) {
+      return ms / 3_600_000 + "h";
+    }
+    if (ms != 0 && ms % 60_000 == 0) {
+      return ms / 60_000 + "m";
+    }
+    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
   }
 
   /** Stops every server; the proxy is the caller's. */
   @Override
   public void close() {
     endPreview();
-    List<Server> all = new ArrayList<>();
+    List<Server> all;
     synchronized (this) {
-      all.addAll(live);
-      if (warm != null) {
-        all.addAll(warm.servers());
-        warm = null;
-      }
+      all = new ArrayList<>(running);
+      warm = null;
     }
     List<CompletableFuture<Integer>> exits = all.stream().map(this::stopQuietly).toList();
     for (CompletableFuture<Integer> e : exits) {

@@ -48,6 +48,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private static final int HEAD = 2;
   private static final int BODY = 3;
   private static final int AWAIT = 4;
+  private static final int MAX_QUEUED = 32;
 
   private final Proxy proxy;
   private final Worker worker;
@@ -175,12 +176,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
     if (!active) {
       ctx.read();
-    } else if (!requestDone && headWritten && conn != null) {
-      if (conn.channel().isWritable()) {
-        ctx.read();
-      } else {
-        clientPaused = true;
+    } else if (!requestDone) {
+      if (headWritten && conn != null) {
+        if (conn.channel().isWritable()) {
+          ctx.read();
+        } else {
+          clientPaused = true;
+        }
       }
+    } else if (queued == null || queued.size() < MAX_QUEUED) {
+      // The request is whole, yet a read stays pending: a client that goes away is noticed at
+      // once, and epoll is spared re-arming the socket on every request. What a pipelining
+      // client sends meanwhile waits in the queue, and reading stops when that fills.
+      ctx.read();
     }
   }
 

@@ -5,6 +5,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import java.util.List;
+import java.util.Locale;
 
 /** The header rules of a proxy: hop-by-hop headers stay on their hop, X-Forwarded-* are added. */
 final class Headers {
@@ -23,15 +24,10 @@ final class Headers {
    * kept), Trailer, Transfer-Encoding (the caller re-frames) and Upgrade.
    */
   static void removeHopByHop(HttpHeaders h) {
-    List<String> connection = h.getAll(HttpHeaderNames.CONNECTION);
-    if (!connection.isEmpty()) {
-      for (String value : connection) {
-        for (String token : value.split(",")) {
-          String name = token.trim();
-          if (!name.isEmpty() && !HttpHeaderNames.TE.contentEqualsIgnoreCase(name)) {
-            h.remove(name);
-          }
-        }
+    String connection = h.get(HttpHeaderNames.CONNECTION);
+    if (connection != null) {
+      for (String value : h.getAll(HttpHeaderNames.CONNECTION)) {
+        removeNamed(h, value);
       }
       h.remove(HttpHeaderNames.CONNECTION);
     }
@@ -42,13 +38,32 @@ final class Headers {
     String te = h.get(HttpHeaderNames.TE);
     if (te != null) {
       h.remove(HttpHeaderNames.TE);
-      if (te.toLowerCase(java.util.Locale.ROOT).contains("trailers")) {
+      if (te.toLowerCase(Locale.ROOT).contains("trailers")) {
         h.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
       }
     }
     h.remove(HttpHeaderNames.TRAILER);
     h.remove(HttpHeaderNames.TRANSFER_ENCODING);
     h.remove(HttpHeaderNames.UPGRADE);
+  }
+
+  /** Removes the headers a Connection value names, but never TE (kept as {@code trailers}). */
+  private static void removeNamed(HttpHeaders h, String value) {
+    if (HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(value)
+        || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(value)) {
+      return; // the usual values name no header (Keep-Alive goes anyway)
+    }
+    int n = value.length();
+    int i = 0;
+    while (i < n) {
+      int comma = value.indexOf(',', i);
+      int end = comma < 0 ? n : comma;
+      String name = value.substring(i, end).trim();
+      if (!name.isEmpty() && !HttpHeaderNames.TE.contentEqualsIgnoreCase(name)) {
+        h.remove(name);
+      }
+      i = end + 1;
+    }
   }
 
   /** X-Forwarded-For gets the client appended; X-Forwarded-Proto and -Host are set; Host stays. */

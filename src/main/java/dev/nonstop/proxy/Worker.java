@@ -7,6 +7,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
+import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
 import java.util.concurrent.TimeUnit;
@@ -67,7 +68,9 @@ final class Worker {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
+            // Backends are ours to trust: their headers are not validated again.
             ch.pipeline().addLast(new HttpClientCodec(new HttpDecoderConfig()
+                    .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false))
                     .setMaxInitialLineLength(RequestDecoder.MAX_INITIAL_LINE)
                     .setMaxHeaderSize(64 * 1024)
                     .setMaxChunkSize(16 * 1024),

@@ -275,4 +275,77 @@ class DeploymentTest {
     assertThat(after.body()).contains("v1.0.1");
     assertThat(Map.of("maintenance", ((StatusView) daemon.status()).maintenance())).containsEntry("maintenance", false);
   }
+  @Test
+  void previewServesTheNewGroupBesideTheLiveOneUntilPromoted() throws Exception {
+    up(Fixture.yaml(2, "strategy: blue-green\n"));
+    steadyLoad();
+
+    Event previewed = finish(daemon.deploy(new DeployRequest("1.0.2", "blue-green", null, null, true)));
+
+    assertThat(previewed.type()).as(previewed.message()).isEqualTo("done");
+    StatusView status = (StatusView) daemon.status();
+    assertThat(status.live()).isEqualTo("1.0.1");
+    assertThat(status.preview()).isNotNull();
+    HttpClient client = HttpClient.newHttpClient();
+    HttpResponse<String> atPreview = client.send(HttpRequest.newBuilder(URI.create("http://" + status.preview() + "/")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(atPreview.body()).contains("v1.0.2");
+    assertThat(liveVersions()).containsOnly("1.0.1");
+    org.assertj.core.api.Assertions.assertThatThrownBy(
+            () -> daemon.deploy(new DeployRequest("1.0.3", null, null, null, false)))
+        .hasMessageContaining("nonstop promote");
+
+    Event promoted = finish(daemon.promote());
+
+    assertThat(promoted.type()).as(promoted.message()).isEqualTo("done");
+    assertThat(liveVersions()).containsOnly("1.0.2");
+    assertThat(((StatusView) daemon.status()).live()).isEqualTo("1.0.2");
+    assertThat(((StatusView) daemon.status()).preview()).isNull();
+    Load.Snapshot atPromote = load.snapshot();
+    moreTraffic(100);
+    load.close();
+    assertNoFailedRequest();
+    assertThat(load.snapshot().versions().get("1.0.2")).isGreaterThan(atPromote.versions().getOrDefault("1.0.2", 0L));
+  }
+
+  @Test
+  void abortDropsAPreviewAndStopsARunningDeploy() throws Exception {
+    up(Fixture.yaml(2, "30s", "batch: 1\n"));
+    finish(daemon.deploy(new DeployRequest("1.0.2", "blue-green", null, null, true)));
+    List<Server> previewGroup = daemon.fleet().preview().servers();
+
+    String dropped = daemon.abort();
+
+    assertThat(dropped).contains("dropped the 1.0.2 preview");
+    assertThat(daemon.fleet().preview()).isNull();
+    await().atMost(Duration.ofSeconds(20)).until(() -> previewGroup.stream().noneMatch(s -> s.instance().isAlive()));
+
+    Control.Progress sick = daemon.deploy(new DeployRequest("1.0.3-sick", "in-place", null, null, false));
+    await().atMost(Duration.ofSeconds(20)).until(() -> daemon.fleet().all().stream()
+        .anyMatch(s -> s.release().version().equals("1.0.3-sick")));
+    String aborting = daemon.abort();
+    Event end = finish(sick);
+
+    assertThat(aborting).contains("aborting deploy");
+    assertThat(end.type()).isEqualTo("failed");
+    assertThat(lastReport().result()).isEqualTo("aborted");
+    assertThat(liveVersions()).containsExactly("1.0.1", "1.0.1");
+    assertThat(daemon.fleet().all()).allSatisfy(s -> assertThat(s.release().version()).isEqualTo("1.0.1"));
+  }
+
+  @Test
+  void rollbackAfterAnInPlaceDeployDeploysThePreviousRelease() throws Exception {
+    up(Fixture.yaml(2, "batch: 1\n"));
+    steadyLoad();
+    finish(daemon.deploy(new DeployRequest("1.0.2", "in-place", null, null, false)));
+
+    Event back = finish(daemon.rollback());
+
+    assertThat(back.type()).as(back.message()).isEqualTo("done");
+    assertThat(liveVersions()).containsExactly("1.0.1", "1.0.1");
+    assertThat(lastReport().kind()).isEqualTo("rollback");
+    assertThat(lastReport().strategy()).isEqualTo("in-place");
+    load.close();
+    assertNoFailedRequest();
+  }
 }

@@ -38,8 +38,8 @@ final class Fixture {
         + "listen: 127.0.0.1:" + Ports.free() + "\n"
         + "admin: 127.0.0.1:" + Ports.free() + "\n"
         + "instances: " + instances + "\n"
-        + "run: '" + java() + "' -Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -cp '" + classpath()
-        + "' dev.nonstop.daemon.TestApp --version {version} --port {port}\n"
+        + "run: \"'" + java() + "' -Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -cp '" + classpath()
+        + "' dev.nonstop.daemon.TestApp --version {version} --port {port}\"\n"
         + "health: { path: /health, interval: 100ms, timeout: 1s, rise: 2, fall: 2, deadline: " + healthDeadline + " }\n"
         + "stop: { signal: TERM, timeout: 10s }\n"
         + "state: state\n"

@@ -1,0 +1,153 @@
+package dev.nonstop.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nonstop.cli.Main;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code nonstop up} as a real process, driven by the real CLI over the admin API. */
+class UpRestartTest {
+  @TempDir Path dir;
+  private final List<Process> ups = new ArrayList<>();
+  private Path file;
+
+  @AfterEach
+  void stopAll() throws InterruptedException {
+    for (Process p : ups) {
+      p.destroy();
+      if (!p.waitFor(60, TimeUnit.SECONDS)) {
+        p.destroyForcibly();
+      }
+    }
+  }
+
+  /** Starts {@code nonstop up}; returns once it says the app is live. */
+  private Process up(String... extra) throws IOException {
+    List<String> cmd = new ArrayList<>(List.of(Fixture.java(), "-Xmx128m", "-cp", System.getProperty("java.class.path"),
+        Main.class.getName(), "up", "-f", file.toString()));
+    cmd.addAll(List.of(extra));
+    Process p = new ProcessBuilder(cmd)
+        .redirectError(dir.resolve("up-" + ups.size() + ".err").toFile())
+        .start();
+    ups.add(p);
+    CompletableFuture<String> live = new CompletableFuture<>();
+    Thread reader = new Thread(() -> {
+      try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+        StringBuilder all = new StringBuilder();
+        for (String line = r.readLine(); line != null; line = r.readLine()) {
+          all.append(line).append('\n');
+          if (line.contains("is live on")) {
+            live.complete(all.toString());
+          }
+        }
+        live.completeExceptionally(new IllegalStateException("up ended before it was live:\n" + all));
+      } catch (IOException e) {
+        live.completeExceptionally(e);
+      }
+    });
+    reader.setDaemon(true);
+    reader.start();
+    live.orTimeout(90, TimeUnit.SECONDS).join();
+    return p;
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private Run cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    var cl = Main.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("-f", file.toString()));
+    int code = cl.execute(all.toArray(new String[0]));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  private JsonNode json(String... args) throws IOException {
+    Run r = cli(args);
+    assertThat(r.code()).as(r.err()).isZero();
+    return new ObjectMapper().readTree(r.out());
+  }
+
+  @Test
+  void upKilledAndStartedAgainComesBackWithTheSameLiveReleaseAndHistory() throws Exception {
+    file = dir.resolve("nonstop.yml");
+    Files.writeString(file, Fixture.yaml(2, "batch: 1\n"));
+    Process first = up("--version", "1.0.1");
+
+    Run deploy = cli("deploy", "1.0.2");
+    assertThat(deploy.code()).as(deploy.out() + deploy.err()).isZero();
+    assertThat(deploy.out()).contains("1.0.2 is live");
+    List<Long> pids = new ArrayList<>();
+    json("status", "--json").path("groups").forEach(g -> g.path("servers").forEach(s -> pids.add(s.path("pid").asLong())));
+    assertThat(pids).hasSize(2);
+
+    first.destroyForcibly();
+    first.waitFor(30, TimeUnit.SECONDS);
+    up();
+
+    JsonNode status = json("status", "--json");
+    assertThat(status.path("live").asText()).isEqualTo("1.0.2");
+    assertThat(status.path("previous").asText()).isEqualTo("1.0.1");
+    JsonNode history = json("history", "--json");
+    assertThat(history).hasSize(1);
+    assertThat(history.get(0).path("to").asText()).isEqualTo("1.0.2");
+    assertThat(history.get(0).path("result").asText()).isEqualTo("done");
+    await().atMost(Duration.ofSeconds(30)).until(() -> pids.stream().noneMatch(
+        pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
+    HttpClient client = HttpClient.newHttpClient();
+    String listen = status.path("listen").asText();
+    HttpResponse<String> hello = client.send(HttpRequest.newBuilder(URI.create("http://" + listen + "/")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(hello.body()).contains("v1.0.2");
+  }
+
+  @Test
+  void adminCallsWithoutTheTokenAreRefusedAndChangeNothing() throws Exception {
+    file = dir.resolve("nonstop.yml");
+    Files.writeString(file, Fixture.yaml(1, ""));
+    up("--version", "1.0.1");
+    String admin = dev.nonstop.config.ConfigLoader.load(file).admin().getPort() + "";
+    HttpClient client = HttpClient.newHttpClient();
+    URI deploy = URI.create("http://127.0.0.1:" + admin + "/api/deploy");
+    String body = "{\"version\":\"1.0.2\"}";
+
+    HttpResponse<String> none = client.send(HttpRequest.newBuilder(deploy)
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+    HttpResponse<String> wrong = client.send(HttpRequest.newBuilder(deploy)
+        .header("Authorization", "Bearer not-the-token")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), HttpResponse.BodyHandlers.ofString());
+
+    assertThat(none.statusCode()).isEqualTo(401);
+    assertThat(wrong.statusCode()).isEqualTo(401);
+    assertThat(json("history", "--json")).isEmpty();
+    assertThat(json("status", "--json").path("live").asText()).isEqualTo("1.0.1");
+    assertThat(Files.getPosixFilePermissions(dir.resolve("state/admin.token")))
+        .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+            java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+  }
+}
