@@ -42,7 +42,16 @@ try {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1400, height: 1000 },
   });
-  const page = context.pages()[0] || await context.newPage();
+  const anonymous = context.pages()[0] || await context.newPage();
+  await anonymous.goto(url.replace(/#.*$/, ''));
+  await anonymous.waitForSelector('#signin:not(.hidden)');
+  await anonymous.fill('#token', 'not-the-token');
+  await anonymous.click('#signin button');
+  await anonymous.waitForFunction(() => document.querySelector('#signin-error').textContent.includes('refused'));
+  say('without the token: asks for it, refuses a wrong one');
+  await anonymous.close();
+
+  const page = await context.newPage();
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
   page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
   page.setDefaultTimeout(90_000);
@@ -81,7 +90,8 @@ try {
   say('FAILED: ' + e.message);
   problems.forEach(say);
   try {
-    const page = context && context.pages()[0];
+    const pages = context ? context.pages() : [];
+    const page = pages[pages.length - 1];
     if (page) await page.screenshot({ path: shot.replace(/\.png$/, '-failed.png'), fullPage: true });
   } catch (ignored) { /* the browser is gone */ }
   if (context) await context.close().catch(() => {});

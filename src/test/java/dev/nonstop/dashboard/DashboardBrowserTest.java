@@ -84,7 +84,7 @@ class DashboardBrowserTest {
     assertThat(ended).as("the browser script did not end within 180 s:\n" + out).isTrue();
     assertThat(node.exitValue()).as("the browser script said:\n" + out).isZero();
 
-    assertThat(out).contains("saw the deploy running", "live: 1.0.2", "clicked rollback", "live: 1.0.1", "screenshot");
+    assertThat(out).contains("refuses a wrong one", "saw the deploy running", "live: 1.0.2", "clicked rollback", "live: 1.0.1", "screenshot");
     deployed.get(60, SECONDS);
     assertThat(Path.of("target/dashboard.png")).isNotEmptyFile();
     assertThat(daemon.status()).extracting("live").isEqualTo("1.0.1");
