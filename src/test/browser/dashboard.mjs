@@ -42,16 +42,7 @@ try {
       '--disable-background-networking', '--disable-component-update', '--disable-sync'],
     viewport: { width: 1400, height: 1000 },
   });
-  const anonymous = context.pages()[0] || await context.newPage();
-  await anonymous.goto(url.replace(/#.*$/, ''));
-  await anonymous.waitForSelector('#signin:not(.hidden)');
-  await anonymous.fill('#token', 'not-the-token');
-  await anonymous.click('#signin button');
-  await anonymous.waitForFunction(() => document.querySelector('#signin-error').textContent.includes('refused'));
-  say('without the token: asks for it, refuses a wrong one');
-  await anonymous.close();
-
-  const page = await context.newPage();
+  const page = context.pages()[0] || await context.newPage();
   page.on('pageerror', (e) => problems.push('page error: ' + e.message));
   page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
   page.setDefaultTimeout(90_000);
@@ -71,6 +62,8 @@ try {
   say('1.0.1 kept warm');
   await page.waitForSelector('#history tr.report-row[data-id] td.result-done');
   await page.waitForFunction(() => document.querySelectorAll('[data-legend] span').length > 0);
+  await page.waitForFunction(() => [...document.querySelectorAll('.group[data-role=live] .server')]
+      .every((s) => !s.textContent.includes('…')));
   await page.screenshot({ path: shot.replace(/\.png$/, '-deployed.png'), fullPage: true });
 
   await page.click('#rollback');
@@ -82,6 +75,14 @@ try {
   await page.waitForTimeout(2500); // one more series poll so the charts show the switch back
   await page.screenshot({ path: shot, fullPage: true });
   say('screenshot ' + shot);
+  const anonymous = await context.newPage();
+  await anonymous.goto(url.replace(/#.*$/, ''));
+  await anonymous.waitForSelector('#signin:not(.hidden)');
+  await anonymous.fill('#token', 'not-the-token');
+  await anonymous.click('#signin button');
+  await anonymous.waitForFunction(() => document.querySelector('#signin-error').textContent.includes('refused'));
+  say('without the token: asks for it, refuses a wrong one');
+  await anonymous.close();
   if (problems.length) throw new Error(problems.join('\n'));
   await context.close();
   rmSync(profile, { recursive: true, force: true });

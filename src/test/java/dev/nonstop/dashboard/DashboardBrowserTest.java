@@ -81,6 +81,7 @@ class DashboardBrowserTest {
     });
     boolean ended = node.waitFor(180, SECONDS);
     String out = output.get(10, SECONDS);
+    org.slf4j.LoggerFactory.getLogger(DashboardBrowserTest.class).info("the browser script said:\n{}", out);
     assertThat(ended).as("the browser script did not end within 180 s:\n" + out).isTrue();
     assertThat(node.exitValue()).as("the browser script said:\n" + out).isZero();
 

@@ -24,7 +24,7 @@ public final class SlowApp {
     List<String> all = new ArrayList<>(Arrays.asList(args));
     if (!all.get(all.indexOf("--version") + 1).equals(FIRST)) {
       all.add("--startup-delay");
-      all.add("4s");
+      all.add("6s");
     }
     SampleServer.main(all.toArray(new String[0]));
   }
