@@ -110,6 +110,7 @@ public final class Daemon implements Control, AutoCloseable {
       throw new DeployException("no live release yet: the first 'nonstop up' needs --version V");
     }
     Leftovers.stop(doc.servers(), config.stopTimeout());
+    refuseTakenPort(config.admin(), "admin");
     ProxyOptions options = ProxyOptions.defaults(config.listen());
     proxy = Proxy.start(options, Pool.empty(Selector.named(config.balance())));
     proxy.listener(metrics.after(traffic));
@@ -373,6 +374,17 @@ public final class Daemon implements Control, AutoCloseable {
       store.save(doc);
     } catch (RuntimeException e) {
       log.error("could not save the state: {}", e.toString());
+    }
+  }
+
+  /** Fails before any server starts when another process holds {@code address}. */
+  private static void refuseTakenPort(InetSocketAddress address, String key) throws DeployException {
+    try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
+      probe.setReuseAddress(true);
+      probe.bind(address);
+    } catch (java.io.IOException e) {
+      throw new DeployException(key + ": " + address.getHostString() + ":" + address.getPort()
+          + " is taken (" + e.getMessage() + "); stop what holds it or choose another port");
     }
   }
 
