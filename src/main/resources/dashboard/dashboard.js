@@ -103,6 +103,9 @@ function renderStatus(s) {
       ? `${d.kind} #${d.id} ${d.from ? d.from + ' → ' : ''}${d.to} (${d.strategy}), step ${d.step}/${d.steps}`
       : '';
 
+  // one deployment at a time: only abort makes sense while one runs
+  for (const id of ['#deploy', '#rollback', '#promote']) $(id).disabled = !!d;
+
   const now = performance.now();
   const groups = $('#groups');
   groups.replaceChildren();
@@ -113,7 +116,13 @@ function renderStatus(s) {
 }
 
 function groupCard(g, now) {
-  const label = g.role === 'old' ? 'kept warm' : g.role;
+  let label = g.role;
+  if (g.role === 'old') {
+    const until = Date.parse(g.until);
+    label = 'kept warm' + (isNaN(until) ? '' : ' until ' + new Date(until).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' }));
+  } else if (g.role === 'preview' && state.status && state.status.preview) {
+    label = 'preview on ' + state.status.preview;
+  }
   const card = el('div', { class: `group ${g.role} ${colorOf(g.release)}`, 'data-release': g.release, 'data-role': g.role },
       el('div', { class: 'group-head' },
           el('span', { class: 'group-name', text: g.release }),
