@@ -18,14 +18,16 @@ final class ReportTable {
         .append(Table.cell(r, "from").equals("-") ? "" : Table.cell(r, "from") + " → ").append(Table.cell(r, "to"))
         .append(", ").append(Table.cell(r, "strategy")).append(", ").append(Table.cell(r, "result"))
         .append(" in ").append(HistoryCommand.duration(r.path("durationMs"))).append('\n');
-    Table steps = new Table("STEP", "TOOK", "RESULT", "");
+    Table steps = new Table("STEP", "TOOK", "RESULT", "WHAT");
     for (JsonNode s : r.path("steps")) {
       steps.add(Table.cell(s, "step"), HistoryCommand.duration(s.path("ms")), Table.cell(s, "result"), Table.cell(s, "title"));
-    }
-    for (JsonNode d : r.path("drains")) {
-      steps.add(Table.cell(d, "step"), HistoryCommand.duration(d.path("ms")), "drained",
-          Table.cell(d, "server") + " (" + Table.cell(d, "release") + ")"
-              + (d.path("cancelled").asInt() > 0 ? ", " + d.path("cancelled").asInt() + " cancelled" : ""));
+      for (JsonNode d : r.path("drains")) {
+        if (d.path("step").asInt() == s.path("step").asInt()) {
+          steps.add("", HistoryCommand.duration(d.path("ms")), "drained", Table.cell(d, "server") + " ("
+              + Table.cell(d, "release") + ")"
+              + (d.path("cancelled").asInt() > 0 ? ", " + d.path("cancelled").asInt() + " cancelled at the timeout" : ""));
+        }
+      }
     }
     out.append(steps.render());
     out.append("requests: ").append(Table.cell(r, "total")).append(" served");

@@ -54,10 +54,12 @@ class ReportPrintingTest {
     String out = cli.out();
     assertThat(out.indexOf("1.0.2 is live")).isLessThan(out.indexOf("deploy #4: 1.0.1 → 1.0.2, in-place, done in 4.2s"));
     assertThat(out).contains(
-        "STEP  TOOK   RESULT\n",
-        "1     310ms  done     batch 1/1: drain slots 1, 2\n",
+        "STEP  TOOK   RESULT   WHAT\n"
+            + "1     310ms  done     batch 1/1: drain slots 1, 2\n"
+            + "      305ms  drained  127.0.0.1:40001 (1.0.1)\n"
+            + "      310ms  drained  127.0.0.1:40002 (1.0.1), 1 cancelled at the timeout\n"
+            + "2     120ms  done     batch 1/1: stop them\n",
         "4     3.8s   done     batch 1/1: wait until healthy, then attach\n",
-        "1     310ms  drained  127.0.0.1:40002 (1.0.1), 1 cancelled\n",
         "requests: 410 served (1.0.1: 410), 0 failed (0 by the app, 0 by the proxy)\n",
         "latency: p50 1.3 ms, p99 8.5 ms, max 31.0 ms; longest drain 310ms\n");
   }
