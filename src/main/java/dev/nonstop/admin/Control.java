@@ -2,7 +2,7 @@ package dev.nonstop.admin;
 
 import dev.nonstop.deploy.DeployRequest;
 import dev.nonstop.deploy.Event;
-import java.util.concurrent.CompletableFuture;
+import dev.nonstop.deploy.Progress;
 import java.util.function.Consumer;
 
 /**
@@ -12,22 +12,6 @@ import java.util.function.Consumer;
  * <p>Methods fail with {@link ControlException}, whose status and message go to the client as is.
  */
 public interface Control {
-
-  /** A deployment (or rollback, promote) under way: its events so far and to come. */
-  interface Progress {
-    /** Replays the events so far, then delivers new ones on the deploying thread. */
-    void subscribe(Consumer<Event> listener);
-
-    void unsubscribe(Consumer<Event> listener);
-
-    /** Completes with the final event. */
-    CompletableFuture<Event> done();
-
-    /** How many steps the plan has, so clients can show {@code [3/8]}; 0 when unknown. */
-    default int steps() {
-      return 0;
-    }
-  }
 
   /** The live release, the groups and their servers, the deployment under way. */
   Object status();

@@ -1,5 +1,6 @@
 package dev.nonstop.admin;
 
+import dev.nonstop.deploy.Progress;
 import com.sun.net.httpserver.HttpExchange;
 import dev.nonstop.deploy.Event;
 import java.io.IOException;
@@ -31,11 +32,11 @@ final class ProgressStream {
 
   private ProgressStream() {}
 
-  static void send(HttpExchange exchange, Control.Progress progress) throws IOException {
+  static void send(HttpExchange exchange, Progress progress) throws IOException {
     new ProgressStream().run(exchange, progress);
   }
 
-  private void run(HttpExchange exchange, Control.Progress progress) throws IOException {
+  private void run(HttpExchange exchange, Progress progress) throws IOException {
     exchange.getResponseHeaders().set("Content-Type", "application/x-ndjson");
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
     if (progress.steps() > 0) {

@@ -1,5 +1,6 @@
 package dev.nonstop.daemon;
 
+import dev.nonstop.deploy.Progress;
 import static java.util.Objects.requireNonNull;
 
 import dev.nonstop.admin.AdminServer;
@@ -297,27 +298,7 @@ public final class Daemon implements Control, AutoCloseable {
     d.onReport(r -> finish(d, r));
     feed.follow(d);
     deployer.execute(d::run);
-    return new Progress() {
-      @Override
-      public void subscribe(Consumer<Event> listener) {
-        d.subscribe(listener);
-      }
-
-      @Override
-      public void unsubscribe(Consumer<Event> listener) {
-        d.unsubscribe(listener);
-      }
-
-      @Override
-      public CompletableFuture<Event> done() {
-        return d.done();
-      }
-
-      @Override
-      public int steps() {
-        return plan.steps().size();
-      }
-    };
+    return d;
   }
 
   private synchronized void finish(Deployment d, Report r) {

@@ -1,5 +1,6 @@
 package dev.nonstop.demo;
 
+import dev.nonstop.deploy.Progress;
 import dev.nonstop.admin.Control;
 import dev.nonstop.config.AppConfig;
 import dev.nonstop.config.ConfigLoader;
@@ -92,10 +93,10 @@ public final class Demo {
     return allDone && total.failed() == 0 ? 0 : 1;
   }
 
-  private boolean step(Daemon daemon, Load load, String title, Supplier<Control.Progress> action) throws InterruptedException {
+  private boolean step(Daemon daemon, Load load, String title, Supplier<Progress> action) throws InterruptedException {
     say("=== " + title);
     Load.Snapshot before = load.snapshot();
-    Control.Progress progress = action.get();
+    Progress progress = action.get();
     progress.subscribe(this::event);
     Event last = progress.done().join();
     Load.Snapshot after = load.snapshot();

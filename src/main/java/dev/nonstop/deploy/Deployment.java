@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * <p>{@link #run()} is called once, by the deploying thread; subscribe, abort and the getters may be
  * called from any thread.
  */
-public final class Deployment {
+public final class Deployment implements Progress {
   private static final Logger log = LoggerFactory.getLogger(Deployment.class);
 
   private final int id;
@@ -285,7 +285,7 @@ public final class Deployment {
     return e;
   }
 
-  /** Replays the events so far, then delivers new ones on the deploying thread. */
+  @Override
   public void subscribe(Consumer<Event> listener) {
     List<Event> past;
     synchronized (events) {
@@ -295,11 +295,18 @@ public final class Deployment {
     past.forEach(listener);
   }
 
+  @Override
   public void unsubscribe(Consumer<Event> listener) {
     subscribers.remove(listener);
   }
 
+  @Override
   public CompletableFuture<Event> done() {
     return done;
+  }
+
+  @Override
+  public int steps() {
+    return plan.steps().size();
   }
 }

@@ -1,5 +1,6 @@
 package dev.nonstop.admin;
 
+import dev.nonstop.deploy.Progress;
 import dev.nonstop.deploy.DeployRequest;
 import dev.nonstop.deploy.Event;
 import java.time.Instant;

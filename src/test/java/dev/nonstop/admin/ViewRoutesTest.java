@@ -1,5 +1,6 @@
 package dev.nonstop.admin;
 
+import dev.nonstop.deploy.Progress;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nonstop.deploy.DeployRequest;

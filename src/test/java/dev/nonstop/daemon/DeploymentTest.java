@@ -1,5 +1,6 @@
 package dev.nonstop.daemon;
 
+import dev.nonstop.deploy.Progress;
 import static java.util.concurrent.TimeUnit.SECONDS;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -54,7 +55,7 @@ class DeploymentTest {
     return load;
   }
 
-  private static Event finish(Control.Progress progress) throws Exception {
+  private static Event finish(Progress progress) throws Exception {
     return progress.done().get(120, SECONDS);
   }
 
@@ -116,7 +117,7 @@ class DeploymentTest {
     steadyLoad();
     List<Integer> usable = new ArrayList<>();
     CompletableFuture<Event> done = new CompletableFuture<>();
-    Control.Progress progress = daemon.deploy(new DeployRequest("1.0.2", "in-place", null, 1, false));
+    Progress progress = daemon.deploy(new DeployRequest("1.0.2", "in-place", null, 1, false));
     progress.subscribe(e -> {
       // sampled on the deploying thread, between the steps' own actions
       usable.add((int) daemon.fleet().proxy().pool().backends().stream().filter(Backend::isUsable).count());
@@ -247,7 +248,7 @@ class DeploymentTest {
   @Test
   void aSecondDeployWhileOneRunsIsRefused() throws Exception {
     up(Fixture.yaml(2, "2s", "batch: 1\n"));
-    Control.Progress first = daemon.deploy(new DeployRequest("1.0.2-sick", "in-place", null, null, false));
+    Progress first = daemon.deploy(new DeployRequest("1.0.2-sick", "in-place", null, null, false));
 
     org.assertj.core.api.Assertions.assertThatThrownBy(
             () -> daemon.deploy(new DeployRequest("1.0.3", null, null, null, false)))
@@ -320,7 +321,7 @@ class DeploymentTest {
     assertThat(daemon.fleet().preview()).isNull();
     await().atMost(Duration.ofSeconds(20)).until(() -> previewGroup.stream().noneMatch(s -> s.instance().isAlive()));
 
-    Control.Progress sick = daemon.deploy(new DeployRequest("1.0.3-sick", "in-place", null, null, false));
+    Progress sick = daemon.deploy(new DeployRequest("1.0.3-sick", "in-place", null, null, false));
     await().atMost(Duration.ofSeconds(20)).until(() -> daemon.fleet().all().stream()
         .anyMatch(s -> s.release().version().equals("1.0.3-sick")));
     String aborting = daemon.abort();
