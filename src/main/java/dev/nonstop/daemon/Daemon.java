@@ -25,6 +25,8 @@ import dev.nonstop.health.HealthChecker;
 import dev.nonstop.instance.LaunchSpec;
 import dev.nonstop.instance.LocalDriver;
 import dev.nonstop.instance.Release;
+import dev.nonstop.metrics.EventFeed;
+import dev.nonstop.metrics.Metrics;
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
 import dev.nonstop.proxy.Proxy;
@@ -57,8 +59,8 @@ public final class Daemon implements Control, AutoCloseable {
   private final StateStore<StateDoc> store;
   private final Traffic traffic = new Traffic();
   // observability: metrics and series fed by the proxy, every deployment's events for the dashboard
-  private final dev.nonstop.metrics.Metrics metrics = new dev.nonstop.metrics.Metrics();
-  private final dev.nonstop.metrics.EventFeed feed = new dev.nonstop.metrics.EventFeed();
+  private final Metrics metrics = new Metrics();
+  private final EventFeed feed = new EventFeed();
   private final ExecutorService deployer = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "deployer");
     t.setDaemon(true);
