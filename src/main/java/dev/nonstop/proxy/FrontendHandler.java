@@ -259,6 +259,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void requestContent(HttpContent c) {
+    if (c.decoderResult().isFailure()) {
+      // A broken chunk: the body cannot be trusted, and neither can the rest of the stream.
+      c.release();
+      detachBackend();
+      if (responseStarted) {
+        ctx.close();
+      } else {
+        keepAlive = false;
+        releaseBackend(0);
+        replyLocal(400, Replies.plain(400, true));
+      }
+      return;
+    }
     boolean last = c instanceof LastHttpContent;
     if (last) {
       requestDone = true;
@@ -504,6 +517,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void responseContent(HttpContent c) {
+    if (c.decoderResult().isFailure()) {
+      log.debug("backend {} sent a broken body: {}", backend, c.decoderResult().cause());
+      c.release();
+      detachBackend();
+      backendFailed(false);
+      return;
+    }
     if (skipLast) {
       if (c instanceof LastHttpContent) {
         skipLast = false;

@@ -6,6 +6,8 @@ import dev.nonstop.pool.AdminState;
 import dev.nonstop.pool.Backend;
 import dev.nonstop.pool.Pool;
 import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.PooledByteBufAllocator;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
@@ -46,6 +48,12 @@ public final class Proxy implements AutoCloseable {
     }
   }
 
+  /**
+   * Netty 4.2's default adaptive allocator cost about 15% of the proxy's CPU in profiles (its
+   * shared queues); the pooled one serves each event loop from a thread-local cache.
+   */
+  static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
+
   private final ProxyOptions options;
   private final AtomicReference<Pool> pool;
   private final EventLoopGroup group;
@@ -74,6 +82,7 @@ public final class Proxy implements AutoCloseable {
           .channel(transport.serverChannel())
           .option(ChannelOption.SO_BACKLOG, 1024)
           .option(ChannelOption.SO_REUSEADDR, true)
+          .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
           .childOption(ChannelOption.AUTO_READ, false)
           .childOption(ChannelOption.TCP_NODELAY, true)
           .childHandler(new ChannelInitializer<Channel>() {

@@ -30,6 +30,7 @@ final class Worker {
     this.bootstrap = new Bootstrap()
         .group(loop)
         .channel(transport.socketChannel())
+        .option(ChannelOption.ALLOCATOR, Proxy.ALLOCATOR)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
