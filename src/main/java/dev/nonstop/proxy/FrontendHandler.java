@@ -320,6 +320,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     headWritten = false;
     int thisAttempt = ++attempt;
     BackendConnection c = worker.pool.poll(b);
+    while (c != null && !retryable && !worker.stillOpen(c.channel())) {
+      // closed by the backend while idle: an unretryable request avoids it
+      Worker.closeSoon(c.channel());
+      c = worker.pool.poll(b);
+    }
     reused = c != null;
     if (c != null) {
       bind(c);
@@ -736,7 +741,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     if (c != null) {
       conn = null;
       c.exchange = null;
-      c.channel().close();
+      Worker.closeSoon(c.channel());
     }
   }
 

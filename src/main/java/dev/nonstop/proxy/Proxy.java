@@ -201,6 +201,15 @@ public final class Proxy implements AutoCloseable {
     this.listener = requireNonNull(listener, "listener");
   }
 
+  /** The event loops; tests hold them still to line up races. */
+  List<EventLoop> eventLoops() {
+    List<EventLoop> loops = new ArrayList<>();
+    for (Worker w : workers.values()) {
+      loops.add(w.loop);
+    }
+    return loops;
+  }
+
   /** Idle pooled backend connections over all event loops; for tests and status. */
   int idleConnections() {
     List<CompletableFuture<Integer>> counts = new ArrayList<>();
