@@ -33,6 +33,9 @@ final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--health-path", defaultValue = "/", paramLabel = "PATH", description = "Path of the health check (default: ${DEFAULT-VALUE}).")
   String healthPath;
 
+  @Option(names = "--io-threads", defaultValue = "0", paramLabel = "N", description = "Event loops; 0 = one per core (default).")
+  int ioThreads;
+
   @Option(names = "--no-health-check", description = "Do not probe the backends.")
   boolean noHealthCheck;
 
@@ -44,7 +47,7 @@ final class ProxyCommand implements Callable<Integer> {
     Pool pool;
     HealthCheck check;
     try {
-      options = ProxyOptions.defaults(Backend.parseAddress(listen));
+      options = ProxyOptions.defaults(Backend.parseAddress(listen)).withIoThreads(ioThreads);
       Selector selector = Selector.named(balance);
       check = HealthCheck.DEFAULT.withPath(healthPath);
       List<Backend> list = new ArrayList<>();

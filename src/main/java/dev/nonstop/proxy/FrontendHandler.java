@@ -259,6 +259,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void requestContent(HttpContent c) {
+    if (c.decoderResult().isFailure()) {
+      // A broken chunk: the body cannot be trusted, and neither can the rest of the stream.
+      c.release();
+      detachBackend();
+      if (responseStarted) {
+        ctx.close();
+      } else {
+        keepAlive = false;
+        releaseBackend(0);
+        replyLocal(400, Replies.plain(400, true));
+      }
+      return;
+    }
     boolean last = c instanceof LastHttpContent;
     if (last) {
       requestDone = true;
@@ -307,6 +320,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     headWritten = false;
     int thisAttempt = ++attempt;
     BackendConnection c = worker.pool.poll(b);
+    while (c != null && !retryable && !worker.stillOpen(c.channel())) {
+      // closed by the backend while idle: an unretryable request avoids it
+      Worker.closeSoon(c.channel());
+      c = worker.pool.poll(b);
+    }
     reused = c != null;
     if (c != null) {
       bind(c);
@@ -504,6 +522,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void responseContent(HttpContent c) {
+    if (c.decoderResult().isFailure()) {
+      log.debug("backend {} sent a broken body: {}", backend, c.decoderResult().cause());
+      c.release();
+      detachBackend();
+      backendFailed(false);
+      return;
+    }
     if (skipLast) {
       if (c instanceof LastHttpContent) {
         skipLast = false;
@@ -716,7 +741,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     if (c != null) {
       conn = null;
       c.exchange = null;
-      c.channel().close();
+      Worker.closeSoon(c.channel());
     }
   }
 

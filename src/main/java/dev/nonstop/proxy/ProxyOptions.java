@@ -67,6 +67,11 @@ public record ProxyOptions(
         backendKeepAlive, maxTries, ejectAfter, ioThreads);
   }
 
+  public ProxyOptions withIdleTimeout(Duration timeout) {
+    return new ProxyOptions(listen, connectTimeout, responseTimeout, timeout, requestHeaderTimeout,
+        backendKeepAlive, maxTries, ejectAfter, ioThreads);
+  }
+
   public ProxyOptions withRequestHeaderTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout, timeout,
         backendKeepAlive, maxTries, ejectAfter, ioThreads);

@@ -10,6 +10,10 @@ import io.netty.channel.EventLoop;
 import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
 import io.netty.handler.codec.http.HttpClientCodec;
 import io.netty.handler.codec.http.HttpDecoderConfig;
+import io.netty.channel.unix.Socket;
+import io.netty.channel.unix.UnixChannel;
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -20,6 +24,7 @@ final class Worker {
   final EventLoop loop;
   final ConnectionPool pool;
   private final Bootstrap bootstrap;
+  private final ByteBuffer probe = ByteBuffer.allocateDirect(1);
   /** Head of the intrusive list of this loop's client connections. */
   private FrontendHandler connections;
 
@@ -30,6 +35,7 @@ final class Worker {
     this.bootstrap = new Bootstrap()
         .group(loop)
         .channel(transport.socketChannel())
+        .option(ChannelOption.ALLOCATOR, Proxy.ALLOCATOR)
         .option(ChannelOption.AUTO_READ, false)
         .option(ChannelOption.TCP_NODELAY, true)
         .option(ChannelOption.CONNECT_TIMEOUT_MILLIS,
@@ -59,6 +65,36 @@ final class Worker {
       f.checkDeadline(now);
       f = next;
     }
+  }
+
+  /**
+   * Whether an idle pooled connection still looks open, asked of the socket itself: a FIN the
+   * backend sent may sit in the socket before the event loop has read it. One non-blocking recv;
+   * spent only on requests that could not be retried if the connection turned out dead.
+   */
+  boolean stillOpen(Channel ch) {
+    if (!ch.isActive()) {
+      return false;
+    }
+    if (!(ch instanceof UnixChannel) || !(((UnixChannel) ch).fd() instanceof Socket)) {
+      return true; // NIO: no cheap way to ask; the FIN watch has to do
+    }
+    try {
+      probe.clear();
+      int n = ((Socket) ((UnixChannel) ch).fd()).recv(probe, 0, 1);
+      return n == 0; // 0: nothing to read (EAGAIN); -1: end of stream; > 0: stray bytes
+    } catch (IOException e) {
+      return false;
+    }
+  }
+
+  /**
+   * Closes {@code ch} after the current event-loop task. Closing frees its file descriptor at
+   * once while its epoll registration goes a moment later; a connection opened in between
+   * (a retry) could get the same descriptor and be refused registration. Seen with Netty 4.2.9.
+   */
+  static void closeSoon(Channel ch) {
+    ch.eventLoop().execute(ch::close);
   }
 
   /** Opens a new connection to {@code backend}; the future's channel holds a BackendConnection. */

@@ -188,4 +188,15 @@ class ProxyForwardingTest {
     assertThat(heard).containsExactly("a 200 false true", "null 503 true true");
     assertThat(b.inFlight()).isZero();
   }
+
+  @Test
+  void answers400ToABrokenChunkAndCloses() throws Exception {
+    try (RawClient c = new RawClient(proxy.address())) {
+      c.send("POST /up HTTP/1.1\r\nHost: test\r\nTransfer-Encoding: chunked\r\n\r\n"
+          + "5\r\nhello\r\nzz\r\nnot a chunk\r\n0\r\n\r\n");
+      RawClient.Response r = c.read();
+      assertThat(r.status()).isEqualTo(400);
+      assertThat(c.closedByPeer()).isTrue();
+    }
+  }
 }

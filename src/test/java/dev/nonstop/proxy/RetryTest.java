@@ -5,6 +5,7 @@ import static org.awaitility.Awaitility.await;
 
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
+import io.netty.channel.EventLoop;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -21,6 +22,7 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
 
 /** Point 6: a backend connection or a backend that goes away never shows as an error. */
@@ -97,9 +99,61 @@ class RetryTest {
       for (int i = 0; i < 5; i++) {
         c.send("POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
         assertThat(c.read().status()).isEqualTo(200);
-        await().atMost(Duration.ofSeconds(5)).until(() -> proxy.idleConnections() == 0);
+        await().pollInterval(Duration.ofMillis(5)).atMost(Duration.ofSeconds(5))
+            .until(() -> proxy.idleConnections() == 0);
       }
       assertThat(app.connections.get()).isEqualTo(5);
+    }
+  }
+
+  @Test
+  void connectionClosedByTheBackendJustBeforeReuseIsAvoidedByPosts() throws Exception {
+    // Each connection answers once, then closes when told. The test holds the proxy's event
+    // loops still, sends the next POST, lets the backend close (its FIN is then in the proxy's
+    // socket, behind the POST), then lets the loops go: they read the POST before the FIN, and
+    // the proxy must still not write a POST it could not retry onto the dead connection.
+    AtomicReference<CountDownLatch> closeNow = new AtomicReference<>(new CountDownLatch(1));
+    try (SocketBackend app = new SocketBackend((s, b) -> {
+          CountDownLatch mine = closeNow.get();
+          if (b.readRequest(s.getInputStream()) != null) {
+            s.getOutputStream().write(SocketBackend.ok("ok"));
+            s.getOutputStream().flush();
+            awaitQuietly(mine);
+          }
+        });
+        Proxy proxy = Proxy.start(options().withMaxTries(1),
+            Pool.of(Selector.roundRobin(), List.of(app.backend("a"))));
+        RawClient c = new RawClient(proxy.address())) {
+      c.send("GET / HTTP/1.1\r\nHost: t\r\n\r\n");
+      assertThat(c.read().status()).isEqualTo(200);
+      for (int i = 0; i < 20; i++) {
+        CountDownLatch go = new CountDownLatch(1);
+        CountDownLatch held = new CountDownLatch(proxy.eventLoops().size());
+        for (EventLoop loop : proxy.eventLoops()) {
+          loop.execute(() -> {
+            held.countDown();
+            awaitQuietly(go);
+          });
+        }
+        assertThat(held.await(5, TimeUnit.SECONDS)).isTrue();
+        c.send(i % 2 == 0
+            ? "POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 0\r\n\r\n"
+            : "POST /p HTTP/1.1\r\nHost: t\r\nContent-Length: 2\r\n\r\nhi");
+        int closedBefore = app.closed.get();
+        closeNow.getAndSet(new CountDownLatch(1)).countDown();
+        await().pollInterval(Duration.ofMillis(2)).atMost(Duration.ofSeconds(5))
+            .until(() -> app.closed.get() > closedBefore);
+        go.countDown();
+        assertThat(c.read().status()).as("request %d", i).isEqualTo(200);
+      }
+    }
+  }
+
+  private static void awaitQuietly(CountDownLatch latch) {
+    try {
+      latch.await(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
     }
   }
 

@@ -27,6 +27,8 @@ final class SocketBackend implements AutoCloseable {
   final ServerSocket server;
   final AtomicInteger connections = new AtomicInteger();
   final AtomicInteger requests = new AtomicInteger();
+  /** Connections this side has closed (their FIN is on its way once this counts them). */
+  final AtomicInteger closed = new AtomicInteger();
   private final Set<Socket> open = ConcurrentHashMap.newKeySet();
   private final ExecutorService threads = Executors.newCachedThreadPool();
 
@@ -47,6 +49,7 @@ final class SocketBackend implements AutoCloseable {
             } finally {
               open.remove(s);
               closeQuietly(s);
+              closed.incrementAndGet();
             }
           });
         } catch (IOException e) {
