@@ -108,7 +108,7 @@ class UpRestartTest {
 
     first.destroyForcibly();
     first.waitFor(30, TimeUnit.SECONDS);
-    up();
+    Process second = up();
 
     JsonNode status = json("status", "--json");
     assertThat(status.path("live").asText()).isEqualTo("1.0.2");
@@ -124,6 +124,13 @@ class UpRestartTest {
     HttpResponse<String> hello = client.send(HttpRequest.newBuilder(URI.create("http://" + listen + "/")).build(),
         HttpResponse.BodyHandlers.ofString());
     assertThat(hello.body()).contains("v1.0.2");
+
+    List<Long> running = new ArrayList<>();
+    json("status", "--json").path("groups").forEach(g -> g.path("servers").forEach(s -> running.add(s.path("pid").asLong())));
+    second.destroy();
+    assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("up stopped after SIGTERM").isTrue();
+    assertThat(running).isNotEmpty().allSatisfy(pid ->
+        assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("server %d", pid).isFalse());
   }
 
   @Test
