@@ -8,7 +8,10 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
+import io.netty.buffer.Unpooled;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.EmptyHttpHeaders;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -100,6 +103,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private boolean reused;
   private int staleRetries;
   private BackendConnection conn;
+  /** The response head, held back until the first body part or the end of the read. */
+  private HttpResponse pendingHead;
   /** Body chunks read before the head reached a backend: kept so a retry can still send them. */
   private ArrayDeque<HttpContent> held;
   /** Pipelined messages of the next requests, handled once the current one ends. */
@@ -217,6 +222,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
     releaseAll(queued);
     queued = null;
+    ReferenceCountUtil.release(pendingHead);
+    pendingHead = null;
   }
 
   private void startRequest(HttpRequest req) {
@@ -359,8 +366,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     c.exchange = this;
     Channel ch = c.channel();
     if (!hasBody) {
-      ch.write(request, ch.newPromise().addListener(headWrittenListener));
-      ch.writeAndFlush(LastHttpContent.EMPTY_LAST_CONTENT, ch.voidPromise());
+      // Head and (empty) end in one message: the encoder makes one buffer, the socket one write.
+      HttpRequest r = request;
+      ch.writeAndFlush(new DefaultFullHttpRequest(r.protocolVersion(), r.method(), r.uri(),
+              Unpooled.EMPTY_BUFFER, r.headers(), EmptyHttpHeaders.INSTANCE),
+          ch.newPromise().addListener(headWrittenListener));
       awaitResponse();
     } else {
       // The body waits until the head is out, so that a connection found dead on the first write
@@ -431,6 +441,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     backend.recordFailure(ejectAfter);
     if (responseStarted) {
       releaseBackend(status);
+      writePendingHead();
       ctx.flush();
       ctx.close(); // a response cut short can only be told by closing
       return;
@@ -516,9 +527,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
     encoder.head = isHead;
-    ctx.write(res, ctx.voidPromise());
+    // Held until the read completes: a body that came with it leaves in the same buffer.
+    pendingHead = res;
     flushClient = true;
     return true;
+  }
+
+  /** Writes the response head held back by {@link #responseHead}, if any. */
+  private void writePendingHead() {
+    HttpResponse res = pendingHead;
+    if (res != null) {
+      pendingHead = null;
+      ctx.write(res, ctx.voidPromise());
+    }
   }
 
   private void responseContent(HttpContent c) {
@@ -537,9 +558,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     if (!(c instanceof LastHttpContent)) {
+      writePendingHead();
       ctx.write(c, ctx.voidPromise());
       flushClient = true;
       return;
+    }
+    Object last = c;
+    HttpResponse res = pendingHead;
+    if (res != null) {
+      pendingHead = null;
+      last = new DefaultFullHttpResponse(res.protocolVersion(), res.status(), c.content(),
+          res.headers(), ((LastHttpContent) c).trailingHeaders());
     }
     flushClient = false;
     BackendConnection done = conn;
@@ -554,7 +583,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       done.channel().close();
     }
     boolean close = !keepAlive;
-    writeLast(c, close);
+    writeLast(last, close);
     endExchange(status, false);
     if (close) {
       closing = true;
@@ -569,6 +598,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
     if (flushClient) {
       flushClient = false;
+      writePendingHead();
       ctx.flush();
     }
     if (ctx.channel().isWritable()) {
@@ -640,6 +670,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     phase = NONE;
     if (responseStarted) {
       releaseBackend(status);
+      writePendingHead();
       ctx.flush();
       ctx.close();
     } else {
