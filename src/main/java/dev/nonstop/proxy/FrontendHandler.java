@@ -103,7 +103,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private boolean reused;
   private int staleRetries;
   private BackendConnection conn;
-  /** The response head, held back until the first body part or the end of the read. */
+  /** The response head, held back until the first body part or the end of the response. */
   private HttpResponse pendingHead;
   /** Body chunks read before the head reached a backend: kept so a retry can still send them. */
   private ArrayDeque<HttpContent> held;
@@ -439,6 +439,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       return;
     }
     backend.recordFailure(ejectAfter);
+    if (responseStarted && pendingHead != null) {
+      // Only the head came, and it is still held here: the client saw nothing, so the request
+      // may go to another backend like one that got no answer at all.
+      ReferenceCountUtil.release(pendingHead);
+      pendingHead = null;
+      responseStarted = false;
+      status = 0;
+    }
     if (responseStarted) {
       releaseBackend(status);
       writePendingHead();
@@ -527,7 +535,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
     }
     encoder.head = isHead;
-    // Held until the read completes: a body that came with it leaves in the same buffer.
+    // Held until the first body part or the end: a body in the same read leaves in the same
+    // buffer, and a backend that dies right after its head can still be retried.
     pendingHead = res;
     flushClient = true;
     return true;
@@ -598,7 +607,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
     if (flushClient) {
       flushClient = false;
-      writePendingHead();
       ctx.flush();
     }
     if (ctx.channel().isWritable()) {
