@@ -74,17 +74,7 @@ final class Section {
 
   /** A string, number or boolean as text; {@code fallback} when absent. */
   String text(String key, String fallback, String expected) {
-    Node n = node(key);
-    if (n == null) {
-      if (fallback == null) {
-        throw missing(key, expected);
-      }
-      return fallback;
-    }
-    if (!(n instanceof Scalar s)) {
-      throw wrong(key, n, expected);
-    }
-    return s.text();
+    return parsed(key, fallback, expected, Function.identity());
   }
 
   /**

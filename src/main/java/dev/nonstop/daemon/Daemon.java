@@ -59,7 +59,7 @@ public final class Daemon implements Control, AutoCloseable {
   private final StateStore<StateDoc> store;
   private final Traffic traffic = new Traffic();
   // observability: metrics and series fed by the proxy, every deployment's events for the dashboard
-  private final Metrics metrics = new Metrics();
+  private final Metrics metrics = new Metrics(traffic);
   private final EventFeed feed = new EventFeed();
   private final ExecutorService deployer = Executors.newSingleThreadExecutor(r -> {
     Thread t = new Thread(r, "deployer");
@@ -116,7 +116,7 @@ public final class Daemon implements Control, AutoCloseable {
     refuseTakenPort(config.admin(), "admin");
     ProxyOptions options = ProxyOptions.defaults(config.listen());
     proxy = Proxy.start(options, Pool.empty(Selector.named(config.balance())));
-    proxy.listener(metrics.after(traffic));
+    proxy.listener(metrics);
     if (doc.maintenance() != null) {
       proxy.maintenance(doc.maintenance());
     }

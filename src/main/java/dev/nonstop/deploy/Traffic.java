@@ -11,12 +11,14 @@ import org.HdrHistogram.Histogram;
 
 /**
  * The proxy's own count of what it served, by release: requests, failures (5xx from the app apart
- * from errors of the proxy's own), and latency. A deployment takes a {@link Snapshot} when it
- * starts and one when it ends; the difference is its traffic.
+ * from errors of the proxy's own), and latency. Counts only grow; whoever wants an interval takes
+ * a {@link Snapshot} at each end: a deployment for its report, the metrics sampler once a second.
  *
  * <p>Thread-safe; {@link #completed} runs on the proxy's event loops and only adds to counters.
  */
 public final class Traffic implements RequestListener {
+  /** The release of answers the proxy made with no backend (no usable backend, maintenance). */
+  public static final String NONE = "-";
   /** Latencies are recorded in microseconds, up to an hour, to 2 significant digits. */
   private static final long MAX_MICROS = 3_600_000_000L;
 
@@ -24,14 +26,14 @@ public final class Traffic implements RequestListener {
     final LongAdder requests = new LongAdder();
     final LongAdder appErrors = new LongAdder();
     final LongAdder proxyErrors = new LongAdder();
+    final ConcurrentHistogram latency = new ConcurrentHistogram(MAX_MICROS, 2);
   }
 
   private final ConcurrentHashMap<String, Counters> byRelease = new ConcurrentHashMap<>();
-  private final ConcurrentHistogram latency = new ConcurrentHistogram(MAX_MICROS, 2);
 
   @Override
   public void completed(Backend backend, int status, long latencyNanos, boolean proxyError) {
-    String release = backend == null ? "-" : backend.label();
+    String release = backend == null ? NONE : backend.label();
     Counters c = byRelease.get(release);
     if (c == null) {
       c = byRelease.computeIfAbsent(release, k -> new Counters());
@@ -44,41 +46,69 @@ public final class Traffic implements RequestListener {
         c.appErrors.increment();
       }
     }
-    latency.recordValue(Math.min(MAX_MICROS, Math.max(0, latencyNanos / 1000)));
+    c.latency.recordValue(Math.min(MAX_MICROS, Math.max(0, latencyNanos / 1000)));
   }
 
   /** The counts so far. */
   public Snapshot snapshot() {
-    Map<String, long[]> counts = new TreeMap<>();
+    Map<String, Counts> counts = new TreeMap<>();
     byRelease.forEach((release, c) -> counts.put(release,
-        new long[] {c.requests.sum(), c.appErrors.sum(), c.proxyErrors.sum()}));
-    return new Snapshot(counts, latency.copy());
+        new Counts(c.requests.sum(), c.appErrors.sum(), c.proxyErrors.sum(), c.latency.copy())));
+    return new Snapshot(counts);
   }
 
-  /** Counts at one moment: release → {requests, app errors, proxy errors}, and all latencies. */
-  public record Snapshot(Map<String, long[]> counts, Histogram latency) {
+  /** One release's counts at one moment. */
+  public record Counts(long requests, long appErrors, long proxyErrors, Histogram latency) {
+    static final Counts ZERO = new Counts(0, 0, 0, new Histogram(MAX_MICROS, 2));
 
-    /** What happened between {@code earlier} and this snapshot. */
-    public Delta since(Snapshot earlier) {
-      Map<String, Long> requests = new TreeMap<>();
-      long app = 0;
-      long proxy = 0;
-      for (Map.Entry<String, long[]> e : counts.entrySet()) {
-        long[] before = earlier.counts.getOrDefault(e.getKey(), new long[3]);
-        long n = e.getValue()[0] - before[0];
-        if (n > 0 && !e.getKey().equals("-")) {
-          requests.put(e.getKey(), n);
-        }
-        app += e.getValue()[1] - before[1];
-        proxy += e.getValue()[2] - before[2];
-      }
-      long proxyAlone = counts.getOrDefault("-", new long[3])[0] - earlier.counts.getOrDefault("-", new long[3])[0];
+    /** What happened between {@code earlier} and these counts. */
+    public Counts since(Counts earlier) {
       Histogram h = latency.copy();
       h.subtract(earlier.latency);
-      return new Delta(requests, requests.values().stream().mapToLong(Long::longValue).sum() + proxyAlone,
-          app, proxy, h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(50) / 1000.0,
-          h.getTotalCount() == 0 ? 0 : h.getValueAtPercentile(99) / 1000.0,
-          h.getTotalCount() == 0 ? 0 : h.getMaxValue() / 1000.0);
+      return new Counts(requests - earlier.requests, appErrors - earlier.appErrors,
+          proxyErrors - earlier.proxyErrors, h);
+    }
+
+    public long failed() {
+      return appErrors + proxyErrors;
+    }
+
+    /** The latency at {@code percentile}, in milliseconds (0 with no request). */
+    public double latencyMs(double percentile) {
+      return latency.getTotalCount() == 0 ? 0 : latency.getValueAtPercentile(percentile) / 1000.0;
+    }
+  }
+
+  /** Counts of every release at one moment. */
+  public record Snapshot(Map<String, Counts> counts) {
+
+    /** Each release's traffic between {@code earlier} and this snapshot. */
+    public Map<String, Counts> byReleaseSince(Snapshot earlier) {
+      Map<String, Counts> out = new TreeMap<>();
+      counts.forEach((release, now) -> out.put(release, now.since(earlier.counts.getOrDefault(release, Counts.ZERO))));
+      return out;
+    }
+
+    /** What happened between {@code earlier} and this snapshot, all releases together. */
+    public Delta since(Snapshot earlier) {
+      Map<String, Long> requests = new TreeMap<>();
+      long total = 0;
+      long app = 0;
+      long proxy = 0;
+      Histogram all = new Histogram(MAX_MICROS, 2);
+      for (Map.Entry<String, Counts> e : byReleaseSince(earlier).entrySet()) {
+        Counts d = e.getValue();
+        if (d.requests() > 0 && !e.getKey().equals(NONE)) {
+          requests.put(e.getKey(), d.requests());
+        }
+        total += d.requests();
+        app += d.appErrors();
+        proxy += d.proxyErrors();
+        all.add(d.latency());
+      }
+      Counts sum = new Counts(total, app, proxy, all);
+      return new Delta(requests, total, app, proxy, sum.latencyMs(50), sum.latencyMs(99),
+          all.getTotalCount() == 0 ? 0 : all.getMaxValue() / 1000.0);
     }
   }
 

@@ -16,8 +16,7 @@ import java.util.Locale;
 
 /**
  * The meters of one backend (or of the proxy's own answers, with no backend), registered once so
- * that a request only increments: a counter per status class, the release's latency timer and
- * rate. Immutable after construction; the meters themselves are thread-safe.
+ * that a request only increments: a counter per status class and the release's latency timer. Immutable after construction; the meters themselves are thread-safe.
  */
 final class BackendMeters {
   static final String[] STATUS = {"none", "1xx", "2xx", "3xx", "4xx", "5xx"};
@@ -25,13 +24,11 @@ final class BackendMeters {
   private final Counter[] responses = new Counter[STATUS.length];
   private final Counter proxyErrors;
   private final Timer latency;
-  private final ReleaseRate rate;
   private final List<Meter> own = new ArrayList<>();
 
   /** @param backend null for the proxy's own answers */
-  BackendMeters(MeterRegistry registry, Backend backend, Timer latency, ReleaseRate rate) {
+  BackendMeters(MeterRegistry registry, Backend backend, Timer latency) {
     this.latency = latency;
-    this.rate = rate;
     Tags tags = backend == null
         ? Tags.of("release", "none", "backend", "none")
         : Tags.of("release", backend.label(), "backend", backend.name());
@@ -75,7 +72,6 @@ final class BackendMeters {
       proxyErrors.increment();
     }
     latency.record(latencyNanos, java.util.concurrent.TimeUnit.NANOSECONDS);
-    rate.record(status, latencyNanos);
   }
 
   /** Removes this backend's own meters; the release's timer stays while its release is around. */

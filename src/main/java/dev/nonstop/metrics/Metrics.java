@@ -1,6 +1,7 @@
 package dev.nonstop.metrics;
 
 import dev.nonstop.deploy.Report;
+import dev.nonstop.deploy.Traffic;
 import dev.nonstop.pool.Backend;
 import dev.nonstop.proxy.RequestListener;
 import io.micrometer.core.instrument.Counter;
@@ -39,27 +40,28 @@ public final class Metrics implements RequestListener, AutoCloseable {
       Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
 
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final Traffic traffic;
   private final ConcurrentHashMap<Backend, BackendMeters> byBackend = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Timer> latency = new ConcurrentHashMap<>();
-  private final ConcurrentHashMap<String, ReleaseRate> rates = new ConcurrentHashMap<>();
   private final BackendMeters alone;
   private final Series series = new Series(SAMPLES);
+  private Traffic.Snapshot lastSample; // sampler thread only
   private ScheduledExecutorService sampler;
 
-  public Metrics() {
-    alone = new BackendMeters(registry, null, timer("none"), rate("none"));
+  /** Metrics of a proxy whose per-release counts {@code traffic} keeps; this listener feeds it too. */
+  public Metrics(Traffic traffic) {
+    this.traffic = traffic;
+    this.lastSample = traffic.snapshot();
+    alone = new BackendMeters(registry, null, timer("none"));
   }
 
-  /** A listener that tells {@code first}, then these metrics: for the proxy's one listener slot. */
-  public RequestListener after(RequestListener first) {
-    return (backend, status, latencyNanos, proxyError) -> {
-      first.completed(backend, status, latencyNanos, proxyError);
-      completed(backend, status, latencyNanos, proxyError);
-    };
+  public Metrics() {
+    this(new Traffic());
   }
 
   @Override
   public void completed(Backend backend, int status, long latencyNanos, boolean proxyError) {
+    traffic.completed(backend, status, latencyNanos, proxyError);
     BackendMeters m = backend == null ? alone : byBackend.get(backend);
     if (m == null) {
       m = meters(backend);
@@ -68,17 +70,13 @@ public final class Metrics implements RequestListener, AutoCloseable {
   }
 
   private BackendMeters meters(Backend b) {
-    return byBackend.computeIfAbsent(b, k -> new BackendMeters(registry, k, timer(k.label()), rate(k.label())));
+    return byBackend.computeIfAbsent(b, k -> new BackendMeters(registry, k, timer(k.label())));
   }
 
   private Timer timer(String release) {
     return latency.computeIfAbsent(release, r -> Timer.builder("nonstop.request.duration")
         .description("Time from a request's first byte to its response's last, by release")
         .tag("release", r).serviceLevelObjectives(BUCKETS).register(registry));
-  }
-
-  private ReleaseRate rate(String release) {
-    return rates.computeIfAbsent(release, ReleaseRate::new);
   }
 
   /** Samples once a second from now on, with {@code backends} as the fleet's servers. */
@@ -119,19 +117,19 @@ public final class Metrics implements RequestListener, AutoCloseable {
         releases.add(b.label());
       }
     });
+    Traffic.Snapshot now = traffic.snapshot();
     Map<String, Series.Point> points = new LinkedHashMap<>();
-    rates.forEach((release, rate) -> {
-      Series.Point p = rate.take();
-      if (releases.contains(release) || p.requests() > 0) {
-        if (!release.equals("none") || p.requests() > 0) {
-          points.put(release, p);
-        }
-      } else {
-        rates.remove(release);
-        Timer t = latency.remove(release);
-        if (t != null) {
-          registry.remove(t);
-        }
+    now.byReleaseSince(lastSample).forEach((counted, d) -> {
+      String release = counted.equals(Traffic.NONE) ? "none" : counted;
+      if (d.requests() > 0 || (releases.contains(release) && !release.equals("none"))) {
+        points.put(release, new Series.Point(d.requests(), d.failed(), d.latencyMs(99)));
+      }
+    });
+    lastSample = now;
+    latency.forEach((release, timer) -> {
+      if (!releases.contains(release) && !points.containsKey(release)) {
+        latency.remove(release);
+        registry.remove(timer);
       }
     });
     series.add(new Series.Sample(nowMillis, points));
