@@ -2,27 +2,21 @@ package dev.nonstop.proxy;
 
 import dev.nonstop.pool.AdminState;
 import dev.nonstop.pool.Backend;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.DecoderResult;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.EmptyHttpHeaders;
-import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
-import io.netty.handler.codec.http.HttpResponse;
-import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
@@ -44,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * <p>Backpressure: auto-read is off on both sides. A body chunk is read from one side only when the
  * other side is writable; a paused side resumes on the other's writability event.
  */
-final class FrontendHandler extends ChannelInboundHandlerAdapter {
+final class FrontendHandler extends ChannelInboundHandlerAdapter implements ResponseReader.Sink {
   private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
   private static final int NONE = 0;
   private static final int IDLE = 1;
@@ -55,7 +49,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
 
   private final Proxy proxy;
   private final Worker worker;
-  private final ResponseEncoder encoder;
   private final long idleNanos;
   private final long headNanos;
   private final long responseNanos;
@@ -85,7 +78,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private boolean headWritten;
   private boolean bodyWritten;
   private boolean informational;
-  private boolean skipLast;
+  /** The request body is chunked: its parts go to the backend as chunks. */
+  private boolean requestChunked;
+  /** The response body runs until the backend closes: it goes to the client as chunks. */
+  private boolean chunkOut;
   private boolean responseStarted;
   private boolean backendKeepAlive;
   private boolean clientPaused;
@@ -103,17 +99,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private boolean reused;
   private int staleRetries;
   private BackendConnection conn;
-  /** The response head, held back until the first body part or the end of the response. */
-  private HttpResponse pendingHead;
+  /** The response head, held back until the first body bytes or the end of the response. */
+  private ByteBuf pendingHead;
   /** Body chunks read before the head reached a backend: kept so a retry can still send them. */
   private ArrayDeque<HttpContent> held;
   /** Pipelined messages of the next requests, handled once the current one ends. */
   private ArrayDeque<Object> queued;
 
-  FrontendHandler(Proxy proxy, Worker worker, ResponseEncoder encoder) {
+  FrontendHandler(Proxy proxy, Worker worker) {
     this.proxy = proxy;
     this.worker = worker;
-    this.encoder = encoder;
     ProxyOptions o = proxy.options();
     this.idleNanos = o.idleTimeout().toNanos();
     this.headNanos = o.requestHeaderTimeout().toNanos();
@@ -245,6 +240,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     http10 = req.protocolVersion().minorVersion() == 0;
     isHead = HttpMethod.HEAD.equals(req.method());
     hasBody = chunked || HttpUtil.getContentLength(req, 0L) > 0;
+    requestChunked = chunked;
     requestDone = false;
     keepAlive = HttpUtil.isKeepAlive(req);
     retryable = idempotent(req.method()) || h.contains(Headers.IDEMPOTENCY_KEY);
@@ -253,7 +249,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     staleRetries = 0;
     byte[] page = proxy.maintenancePage;
     if (page != null) {
-      replyLocal(503, Replies.maintenance(page, closeAfterLocalReply()));
+      boolean close = closeAfterLocalReply();
+      replyLocal(503, Replies.maintenance(page, close, isHead), close);
       return;
     }
     Headers.removeHopByHop(h);
@@ -261,7 +258,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     Headers.addForwarded(h, clientIp);
-    req.setProtocolVersion(HttpVersion.HTTP_1_1);
     dispatch();
   }
 
@@ -275,7 +271,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       } else {
         keepAlive = false;
         releaseBackend(0);
-        replyLocal(400, Replies.plain(400, true));
+        replyLocal(400, Replies.plain(400, true, isHead), true);
       }
       return;
     }
@@ -298,7 +294,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     }
     Channel ch = conn.channel();
     bodyWritten = true;
-    ch.write(c, ch.voidPromise());
+    Framing.writeRequestBody(ch, c, requestChunked);
     flushBackend = true;
     if (last) {
       flushBackend = false;
@@ -312,8 +308,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private void dispatch() {
     Backend b = tries < tried.length ? proxy.pool().select(tried, tries) : null;
     if (b == null) {
-      int s = tries == 0 ? 503 : 502;
-      replyLocal(s, Replies.plain(s, closeAfterLocalReply()));
+      replyLocal(tries == 0 ? 503 : 502);
       return;
     }
     tried[tries++] = b;
@@ -364,18 +359,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private void bind(BackendConnection c) {
     conn = c;
     c.exchange = this;
+    // A client that knows no chunks (HTTP/1.0) gets a chunked body as its bare data.
+    c.reader.expect(this, isHead, http10);
     Channel ch = c.channel();
+    // One buffer, one write. A body waits until the head is out, so that a connection found dead
+    // on the first write can still send the whole request elsewhere.
+    ch.writeAndFlush(Framing.requestHead(ch.alloc(), request),
+        ch.newPromise().addListener(headWrittenListener));
     if (!hasBody) {
-      // Head and (empty) end in one message: the encoder makes one buffer, the socket one write.
-      HttpRequest r = request;
-      ch.writeAndFlush(new DefaultFullHttpRequest(r.protocolVersion(), r.method(), r.uri(),
-              Unpooled.EMPTY_BUFFER, r.headers(), EmptyHttpHeaders.INSTANCE),
-          ch.newPromise().addListener(headWrittenListener));
       awaitResponse();
-    } else {
-      // The body waits until the head is out, so that a connection found dead on the first write
-      // can still send the whole request elsewhere.
-      ch.writeAndFlush(request, ch.newPromise().addListener(headWrittenListener));
     }
     ch.read();
   }
@@ -398,7 +390,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       HttpContent c;
       while ((c = held.poll()) != null) {
         last |= c instanceof LastHttpContent;
-        ch.write(c, ch.voidPromise());
+        Framing.writeRequestBody(ch, c, requestChunked);
       }
       bodyWritten = true;
       ch.flush();
@@ -459,46 +451,27 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       dispatch();
       return;
     }
-    int s = timeout ? 504 : 502;
-    replyLocal(s, Replies.plain(s, closeAfterLocalReply()));
+    replyLocal(timeout ? 504 : 502);
   }
 
-  // ---- backend side (called by BackendConnection) ----
+  // ---- backend side (called by BackendConnection and its ResponseReader) ----
 
-  void backendRead(BackendConnection c, Object msg) {
-    if (c != conn) {
-      ReferenceCountUtil.release(msg);
-      return;
-    }
-    if (msg instanceof HttpResponse) {
-      if (!responseHead((HttpResponse) msg)) {
-        ReferenceCountUtil.release(msg);
-        return;
-      }
-    }
-    if (msg instanceof HttpContent) {
-      responseContent((HttpContent) msg);
-    }
+  @Override
+  public void responseMalformed(String why) {
+    log.debug("backend {}: {}", backend, why);
+    detachBackend();
+    backendFailed(false);
   }
 
-  /** Returns false when the head was not forwarded (and the message should be dropped). */
-  private boolean responseHead(HttpResponse res) {
-    if (res.decoderResult().isFailure()) {
-      log.debug("backend {} sent a malformed response: {}", backend, res.decoderResult().cause());
-      detachBackend();
-      backendFailed(false);
-      return false;
-    }
-    int code = res.status().code();
+  @Override
+  public void responseHead(ResponseReader r) {
+    int code = r.status;
     if (code < 200) { // 1xx; no 101, since Upgrade is never forwarded
-      skipLast = true;
       if (code == 100 && !informational && HttpUtil.is100ContinueExpected(request)) {
         informational = true;
-        encoder.head = false;
-        ctx.writeAndFlush(new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-            HttpResponseStatus.CONTINUE), ctx.voidPromise());
+        ctx.writeAndFlush(Framing.CONTINUE.duplicate(), ctx.voidPromise());
       }
-      return true;
+      return;
     }
     phase = NONE;
     status = code;
@@ -508,76 +481,65 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     } else {
       backend.recordSuccess();
     }
-    HttpHeaders h = res.headers();
-    boolean chunked = HttpUtil.isTransferEncodingChunked(res);
-    boolean hasLength = h.contains(HttpHeaderNames.CONTENT_LENGTH);
-    boolean bodyless = isHead || code == 204 || code == 304;
-    backendKeepAlive = HttpUtil.isKeepAlive(res) && (chunked || hasLength || bodyless);
-    Headers.removeHopByHop(h);
-    res.setProtocolVersion(HttpVersion.HTTP_1_1);
+    ByteBuf head = r.takeHead();
+    chunkOut = false;
     if (isHead) {
-      if (chunked) {
-        h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+      if (r.chunked) {
+        head.writeBytes(Framing.CHUNKED); // what a GET would get, as HEAD promises
       }
-    } else if (!bodyless && (chunked || !hasLength)) {
+    } else if (r.framing == ResponseReader.CHUNKED || r.framing == ResponseReader.UNTIL_CLOSE) {
       if (http10) {
         keepAlive = false; // an HTTP/1.0 client knows no chunks: the close ends the body
       } else {
-        h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
+        head.writeBytes(Framing.CHUNKED);
+        chunkOut = r.framing == ResponseReader.UNTIL_CLOSE;
       }
     }
+    backendKeepAlive = r.keepAlive;
     if (!requestDone) {
       keepAlive = false; // the client is still sending: the next request's start is lost
     }
     if (!keepAlive) {
-      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+      head.writeBytes(Framing.CLOSE);
     } else if (http10) {
-      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+      head.writeBytes(Framing.KEEP_ALIVE);
     }
-    encoder.head = isHead;
-    // Held until the first body part or the end: a body in the same read leaves in the same
-    // buffer, and a backend that dies right after its head can still be retried.
-    pendingHead = res;
+    head.writeShort(0x0d0a);
+    // Held until the first body bytes or the end: a small body in the same read leaves in the
+    // same buffer, and a backend that dies right after its head can still be retried.
+    pendingHead = head;
     flushClient = true;
-    return true;
   }
 
-  /** Writes the response head held back by {@link #responseHead}, if any. */
-  private void writePendingHead() {
-    HttpResponse res = pendingHead;
-    if (res != null) {
-      pendingHead = null;
-      ctx.write(res, ctx.voidPromise());
-    }
-  }
-
-  private void responseContent(HttpContent c) {
-    if (c.decoderResult().isFailure()) {
-      log.debug("backend {} sent a broken body: {}", backend, c.decoderResult().cause());
-      c.release();
-      detachBackend();
-      backendFailed(false);
+  @Override
+  public void responseBody(ByteBuf in, int from, int len) {
+    if (len == 0) {
       return;
     }
-    if (skipLast) {
-      if (c instanceof LastHttpContent) {
-        skipLast = false;
+    flushClient = true;
+    ByteBuf head = pendingHead;
+    if (head != null) {
+      pendingHead = null;
+      if (!chunkOut && len <= head.writableBytes()) {
+        ctx.write(head.writeBytes(in, from, len), ctx.voidPromise());
+        return;
       }
-      c.release();
-      return;
+      ctx.write(head, ctx.voidPromise());
     }
-    if (!(c instanceof LastHttpContent)) {
-      writePendingHead();
-      ctx.write(c, ctx.voidPromise());
-      flushClient = true;
-      return;
+    if (chunkOut) {
+      ctx.write(Framing.chunkHeader(ctx.alloc(), len), ctx.voidPromise());
+      ctx.write(in.retainedSlice(from, len), ctx.voidPromise());
+      ctx.write(Framing.CRLF.duplicate(), ctx.voidPromise());
+    } else {
+      ctx.write(in.retainedSlice(from, len), ctx.voidPromise());
     }
-    Object last = c;
-    HttpResponse res = pendingHead;
-    if (res != null) {
-      pendingHead = null;
-      last = new DefaultFullHttpResponse(res.protocolVersion(), res.status(), c.content(),
-          res.headers(), ((LastHttpContent) c).trailingHeaders());
+  }
+
+  @Override
+  public void responseEnd() {
+    writePendingHead();
+    if (chunkOut) {
+      ctx.write(Framing.LAST_CHUNK.duplicate(), ctx.voidPromise());
     }
     flushClient = false;
     BackendConnection done = conn;
@@ -589,15 +551,25 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     if (reuse) {
       worker.pool.offer(done, System.nanoTime());
     } else {
+      done.reader.detach();
       done.channel().close();
     }
     boolean close = !keepAlive;
-    writeLast(last, close);
+    flushLast(close);
     endExchange(status, false);
     if (close) {
       closing = true;
     } else {
       nextRequest();
+    }
+  }
+
+  /** Writes the response head held back by {@link #responseHead}, if any. */
+  private void writePendingHead() {
+    ByteBuf h = pendingHead;
+    if (h != null) {
+      pendingHead = null;
+      ctx.write(h, ctx.voidPromise());
     }
   }
 
@@ -683,7 +655,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
       ctx.close();
     } else {
       releaseBackend(504);
-      replyLocal(504, Replies.plain(504, closeAfterLocalReply()));
+      replyLocal(504);
     }
     return true;
   }
@@ -694,17 +666,21 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
   private void reject(int s) {
     closing = true;
     phase = NONE;
-    encoder.head = false;
     long began = firstByte != 0 ? firstByte : System.nanoTime();
-    writeLast(Replies.plain(s, true), true);
+    ctx.write(Replies.plain(s, true, false), ctx.voidPromise());
+    flushLast(true);
     proxy.listener.completed(null, s, System.nanoTime() - began, true);
   }
 
-  private void replyLocal(int s, FullHttpResponse res) {
-    boolean close = res.headers().contains(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE, true);
+  private void replyLocal(int s) {
+    boolean close = closeAfterLocalReply();
+    replyLocal(s, Replies.plain(s, close, isHead), close);
+  }
+
+  private void replyLocal(int s, ByteBuf res, boolean close) {
     responseStarted = true;
-    encoder.head = isHead;
-    writeLast(res, close);
+    ctx.write(res, ctx.voidPromise());
+    flushLast(close);
     endExchange(s, true);
     if (close) {
       closing = true;
@@ -717,11 +693,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     return !keepAlive || (hasBody && !requestDone);
   }
 
-  private void writeLast(Object msg, boolean close) {
+  /** Flushes what was written; closes the connection once it is out if {@code close}. */
+  private void flushLast(boolean close) {
     if (close) {
-      ctx.writeAndFlush(msg).addListener(ChannelFutureListener.CLOSE);
+      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
     } else {
-      ctx.writeAndFlush(msg, ctx.voidPromise());
+      ctx.flush();
     }
   }
 
@@ -738,7 +715,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     tries = 0;
     staleRetries = 0;
     informational = false;
-    skipLast = false;
     responseStarted = false;
     bodyWritten = false;
     headWritten = false;
@@ -780,6 +756,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter {
     if (c != null) {
       conn = null;
       c.exchange = null;
+      c.reader.detach();
       Worker.closeSoon(c.channel());
     }
   }

@@ -1,9 +1,11 @@
 package dev.nonstop.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 
@@ -82,12 +84,78 @@ final class Headers {
    * {@code chunked}; never together with Content-Length.
    */
   static boolean validFraming(HttpHeaders h) {
-    List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
-    if (te.isEmpty()) {
+    if (!h.contains(HttpHeaderNames.TRANSFER_ENCODING)) {
       return true;
     }
+    List<String> te = h.getAll(HttpHeaderNames.TRANSFER_ENCODING);
     return te.size() == 1
         && HttpHeaderValues.CHUNKED.contentEqualsIgnoreCase(te.get(0).trim())
         && !h.contains(HttpHeaderNames.CONTENT_LENGTH);
+  }
+
+  // ---- the same rules on raw bytes, for responses (see ResponseReader) ----
+
+  static final int END_TO_END = 0;
+  static final int CONTENT_LENGTH = 1;
+  static final int TRANSFER_ENCODING = 2;
+  static final int CONNECTION = 3;
+  /** Any other hop-by-hop header: Keep-Alive, Proxy-*, TE, Trailer, Upgrade. */
+  static final int HOP_BY_HOP = 4;
+
+  static final byte[] CHUNKED_BYTES = bytes("chunked");
+  static final byte[] CLOSE_BYTES = bytes("close");
+  static final byte[] KEEP_ALIVE_BYTES = bytes("keep-alive");
+  private static final byte[][] NAMES = {
+      bytes("content-length"), bytes("transfer-encoding"), bytes("connection"),
+      bytes("keep-alive"), bytes("proxy-connection"), bytes("proxy-authenticate"),
+      bytes("proxy-authorization"), bytes("te"), bytes("trailer"), bytes("upgrade")};
+  private static final int[] KINDS = {CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION,
+      HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP};
+
+  /** What the header named by the bytes {@code [from, to)} of {@code b} is to a proxy. */
+  static int kind(ByteBuf b, int from, int to) {
+    int len = to - from;
+    if (len > 19 || len < 2) {
+      return END_TO_END;
+    }
+    for (int i = 0; i < NAMES.length; i++) {
+      if (NAMES[i].length == len && equalsIgnoreCase(b, from, to, NAMES[i])) {
+        return KINDS[i];
+      }
+    }
+    return END_TO_END;
+  }
+
+  /** Whether the bytes {@code [from, to)} are {@code lower}, in any case. */
+  static boolean equalsIgnoreCase(ByteBuf b, int from, int to, byte[] lower) {
+    if (to - from != lower.length) {
+      return false;
+    }
+    for (int i = 0; i < lower.length; i++) {
+      if (toLower(b.getByte(from + i)) != lower[i]) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  static boolean equalsIgnoreCase(ByteBuf a, int from, int to, ByteBuf b, int bFrom, int bTo) {
+    if (to - from != bTo - bFrom) {
+      return false;
+    }
+    for (int i = 0; i < to - from; i++) {
+      if (toLower(a.getByte(from + i)) != toLower(b.getByte(bFrom + i))) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static byte toLower(byte c) {
+    return c >= 'A' && c <= 'Z' ? (byte) (c + 32) : c;
+  }
+
+  private static byte[] bytes(String s) {
+    return s.getBytes(StandardCharsets.US_ASCII);
   }
 }

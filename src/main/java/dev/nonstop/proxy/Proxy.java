@@ -88,10 +88,9 @@ public final class Proxy implements AutoCloseable {
           .childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-              ResponseEncoder encoder = new ResponseEncoder();
-              FrontendHandler frontend =
-                  new FrontendHandler(Proxy.this, workers.get(ch.eventLoop()), encoder);
-              ch.pipeline().addLast(new RequestDecoder(frontend), encoder, frontend);
+              // Requests are decoded by Netty; responses leave as bytes the frontend wrote.
+              FrontendHandler frontend = new FrontendHandler(Proxy.this, workers.get(ch.eventLoop()));
+              ch.pipeline().addLast(new RequestDecoder(frontend), frontend);
             }
           })
           .bind(options.listen())

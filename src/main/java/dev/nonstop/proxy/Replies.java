@@ -1,20 +1,14 @@
 package dev.nonstop.proxy;
 
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpResponse;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
-import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 
 /** The answers the proxy gives on its own: short text bodies and the maintenance page. */
 final class Replies {
-  private static final AsciiString TEXT = AsciiString.cached("text/plain; charset=utf-8");
-  private static final AsciiString HTML = AsciiString.cached("text/html; charset=utf-8");
-  private static final AsciiString RETRY_AFTER_SECONDS = AsciiString.cached("30");
+  private static final String TEXT = "text/plain; charset=utf-8";
+  private static final String HTML = "text/html; charset=utf-8";
 
   private Replies() {}
 
@@ -39,17 +33,15 @@ final class Replies {
     }
   }
 
-  /** A plain-text answer; its body wraps a shared array, so building it copies nothing. */
-  static FullHttpResponse plain(int status, boolean close) {
+  /** A plain-text answer, whole: head and (unless it answers a HEAD) body. */
+  static ByteBuf plain(int status, boolean close, boolean head) {
     byte[] body = TEXTS[status] != null ? TEXTS[status] : text(status);
-    return build(status, body, TEXT, close);
+    return build(status, body, TEXT, close, head, "");
   }
 
   /** The 503 maintenance page, with {@code Retry-After: 30}. */
-  static FullHttpResponse maintenance(byte[] page, boolean close) {
-    FullHttpResponse res = build(503, page, HTML, close);
-    res.headers().set(HttpHeaderNames.RETRY_AFTER, RETRY_AFTER_SECONDS);
-    return res;
+  static ByteBuf maintenance(byte[] page, boolean close, boolean head) {
+    return build(503, page, HTML, close, head, "Retry-After: 30\r\n");
   }
 
   static byte[] maintenancePage(String message) {
@@ -74,16 +66,13 @@ final class Replies {
     return b.toString();
   }
 
-  private static FullHttpResponse build(int status, byte[] body, AsciiString type, boolean close) {
-    FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
-        HttpResponseStatus.valueOf(status), Unpooled.wrappedBuffer(body));
-    res.headers()
-        .set(HttpHeaderNames.CONTENT_TYPE, type)
-        .setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
-    if (close) {
-      res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    }
-    return res;
+  private static ByteBuf build(int status, byte[] body, String type, boolean close,
+      boolean head, String extra) {
+    String h = "HTTP/1.1 " + status + " " + HttpResponseStatus.valueOf(status).reasonPhrase()
+        + "\r\nContent-Type: " + type + "\r\nContent-Length: " + body.length + "\r\n" + extra
+        + (close ? "Connection: close\r\n" : "") + "\r\n";
+    byte[] top = h.getBytes(StandardCharsets.ISO_8859_1);
+    return head ? Unpooled.wrappedBuffer(top) : Unpooled.wrappedBuffer(top, body);
   }
 
   private static byte[] bytes(String s) {

@@ -7,9 +7,6 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpDecoderConfig;
 import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import java.io.IOException;
@@ -104,14 +101,9 @@ final class Worker {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            // Backends are ours to trust: their headers are not validated again.
-            ch.pipeline().addLast(new HttpClientCodec(new HttpDecoderConfig()
-                    .setHeadersFactory(DefaultHttpHeadersFactory.headersFactory().withValidation(false))
-                    .setMaxInitialLineLength(RequestDecoder.MAX_INITIAL_LINE)
-                    .setMaxHeaderSize(64 * 1024)
-                    .setMaxChunkSize(16 * 1024),
-                /* parseHttpAfterConnectRequest= */ false,
-                /* failOnMissingResponse= */ false), conn);
+            // No codec: requests go out as bytes the frontend framed, responses are read by the
+            // connection's ResponseReader.
+            ch.pipeline().addLast(conn);
           }
         })
         .connect(backend.address());

@@ -13,7 +13,8 @@ import java.util.Map;
 
 /** A plain-socket HTTP/1.1 client: writes exactly the bytes a test gives, reads one response. */
 final class RawClient implements AutoCloseable {
-  record Response(int status, Map<String, String> headers, String body) {
+  record Response(int status, Map<String, String> headers, String body,
+      Map<String, String> trailers) {
     String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
     }
@@ -53,13 +54,8 @@ final class RawClient implements AutoCloseable {
     }
     int status = Integer.parseInt(statusLine.split(" ")[1]);
     Map<String, String> headers = new LinkedHashMap<>();
-    String l;
-    while (!(l = line()).isEmpty()) {
-      int colon = l.indexOf(':');
-      String name = l.substring(0, colon).trim().toLowerCase(Locale.ROOT);
-      String value = l.substring(colon + 1).trim();
-      headers.merge(name, value, (a, b) -> a + ", " + b);
-    }
+    readFields(headers);
+    Map<String, String> trailers = new LinkedHashMap<>();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     if (head || status == 204 || status == 304 || status / 100 == 1) {
       // no body
@@ -69,15 +65,24 @@ final class RawClient implements AutoCloseable {
         body.write(in.readNBytes(size));
         line();
       }
-      while (!line().isEmpty()) {
-        // trailers
-      }
+      readFields(trailers);
     } else if (headers.containsKey("content-length")) {
       body.write(in.readNBytes(Integer.parseInt(headers.get("content-length"))));
     } else {
       body.write(in.readAllBytes());
     }
-    return new Response(status, headers, body.toString(StandardCharsets.UTF_8));
+    return new Response(status, headers, body.toString(StandardCharsets.UTF_8), trailers);
+  }
+
+  /** Reads header (or trailer) lines up to the empty line. */
+  private void readFields(Map<String, String> into) throws IOException {
+    String l;
+    while (!(l = line()).isEmpty()) {
+      int colon = l.indexOf(':');
+      String name = l.substring(0, colon).trim().toLowerCase(Locale.ROOT);
+      String value = l.substring(colon + 1).trim();
+      into.merge(name, value, (a, b) -> a + ", " + b);
+    }
   }
 
   /** True when the server closed the connection (EOF or reset) before sending anything more. */

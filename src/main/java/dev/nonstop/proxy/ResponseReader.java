@@ -1,0 +1,623 @@
+package dev.nonstop.proxy;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.util.ByteProcessor;
+
+/**
+ * Reads a backend's responses straight from the bytes, without decoding them into objects. It
+ * finds the end of each head, copies the head without its hop-by-hop headers into a new buffer,
+ * then says which bytes are body and where the response ends, so that the proxy forwards the
+ * backend's own bytes. A chunked body is passed through with its framing (trailers included), or
+ * reduced to its data for a client that knows no chunks.
+ *
+ * <p>One reader per backend connection, confined to its event loop. A response it cannot frame
+ * (no status line, a bad Content-Length, a broken chunk) is reported as malformed: the exchange
+ * fails with 502 and the connection is closed.
+ */
+final class ResponseReader {
+  /** Where a response goes: the exchange bound to the connection. */
+  interface Sink {
+    /** A whole head, described by the reader's fields; its buffer is {@link #takeHead()}. */
+    void responseHead(ResponseReader r);
+
+    /** {@code len} bytes of body at {@code from} in {@code in}; copy or retain them to keep them. */
+    void responseBody(ByteBuf in, int from, int len);
+
+    /** The response has ended (a close-delimited one ends with {@link #closed()}). */
+    void responseEnd();
+
+    void responseMalformed(String why);
+  }
+
+  static final int MAX_HEAD = 64 * 1024;
+  /** How a body is framed. */
+  static final int NONE = 0;
+  static final int LENGTH = 1;
+  static final int CHUNKED = 2;
+  static final int UNTIL_CLOSE = 3;
+
+  // States of the reader.
+  private static final int S_HEAD = 0;
+  private static final int S_LENGTH = 1;
+  private static final int S_CLOSE = 2;
+  private static final int S_CHUNK_SIZE = 3;
+  private static final int S_CHUNK_EXT = 4;
+  private static final int S_CHUNK_DATA = 5;
+  private static final int S_CHUNK_DATA_END = 6;
+  private static final int S_TRAILER_START = 7;
+  private static final int S_TRAILER_LINE = 8;
+  private static final int S_DONE = 9;
+  private static final int S_FAILED = 10;
+
+  private static final byte[] HTTP_11 = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' '};
+  private static final byte[] CRLF = {'\r', '\n'};
+
+  private final ByteBufAllocator alloc;
+  private Sink sink;
+  private int state = S_DONE;
+  private boolean headRequest;
+  private boolean dechunk;
+  private ByteBuf partial;
+  private long remaining;
+  private long chunkSize;
+  private boolean sizeDigits;
+
+  // The head just read.
+  int status;
+  /** The backend's HTTP minor version: 0 or 1. */
+  int minor;
+  /** Content-Length, or -1 when there is none. */
+  long contentLength;
+  /** The body's framing: {@link #NONE}, {@link #LENGTH}, {@link #CHUNKED}, {@link #UNTIL_CLOSE}. */
+  int framing;
+  /** Whether the head announced a chunked body (a HEAD response says so without one). */
+  boolean chunked;
+  /** Whether the backend keeps the connection open after this response. */
+  boolean keepAlive;
+  /** Bytes came after the end of the response: the connection is out of step. */
+  boolean trailingGarbage;
+  private ByteBuf head;
+
+  // Scratch space of the head parser, reused from response to response.
+  private int[] lines = new int[32];
+  private int[] named = new int[8];
+
+  ResponseReader(ByteBufAllocator alloc) {
+    this.alloc = alloc;
+  }
+
+  /**
+   * Expects the response to a request just sent. {@code headRequest}: the request was a HEAD (no
+   * body follows whatever the head says). {@code dechunk}: a chunked body is given as its data only.
+   */
+  void expect(Sink sink, boolean headRequest, boolean dechunk) {
+    this.sink = sink;
+    this.headRequest = headRequest;
+    this.dechunk = dechunk;
+    this.state = S_HEAD;
+    this.trailingGarbage = false;
+  }
+
+  /** Stops telling the sink anything; the connection is on its way out or back to the pool. */
+  void detach() {
+    sink = null;
+    if (state != S_DONE) {
+      state = S_FAILED;
+    }
+    if (head != null) {
+      head.release();
+      head = null;
+    }
+  }
+
+  /** Frees what the reader holds; the connection has closed. */
+  void release() {
+    detach();
+    if (partial != null) {
+      partial.release();
+      partial = null;
+    }
+  }
+
+  /** Whether a response is under way (a head or a body has still to come). */
+  boolean busy() {
+    return state != S_DONE && state != S_FAILED;
+  }
+
+  /** The head read last, without its final empty line; the caller owns it from now on. */
+  ByteBuf takeHead() {
+    ByteBuf h = head;
+    head = null;
+    return h;
+  }
+
+  /** Feeds bytes read from the backend; does not release {@code in}. */
+  void read(ByteBuf in) {
+    ByteBuf src = in;
+    if (partial != null) {
+      partial.writeBytes(in);
+      src = partial;
+    }
+    while (src != null && src.isReadable() && sink != null) {
+      switch (state) {
+        case S_HEAD:
+          if (!readHead(src)) {
+            if (state == S_HEAD && src == in) {
+              stash(in);
+            }
+            src = null;
+          }
+          break;
+        case S_LENGTH:
+          readLength(src);
+          break;
+        case S_CLOSE: {
+          int n = src.readableBytes();
+          int from = src.readerIndex();
+          src.skipBytes(n);
+          sink.responseBody(src, from, n);
+          break;
+        }
+        case S_DONE:
+          trailingGarbage = true;
+          src.skipBytes(src.readableBytes());
+          break;
+        case S_FAILED:
+          src.skipBytes(src.readableBytes());
+          break;
+        default:
+          readChunked(src);
+          break;
+      }
+    }
+    if (partial != null && (sink == null || (src == partial && !partial.isReadable()))) {
+      partial.release();
+      partial = null;
+    }
+  }
+
+  /** The backend closed the connection: ends a body that runs until the close. */
+  boolean closed() {
+    if (state == S_CLOSE && sink != null) {
+      state = S_DONE;
+      sink.responseEnd();
+      return true;
+    }
+    return false;
+  }
+
+  // ---- head ----
+
+  private void stash(ByteBuf in) {
+    partial = alloc.buffer(Math.max(256, in.readableBytes() * 2));
+    partial.writeBytes(in);
+  }
+
+  /** Reads one head if it is all there; returns false when more bytes are needed (or it failed). */
+  private boolean readHead(ByteBuf src) {
+    int start = src.readerIndex();
+    int end = headEnd(src, start, src.writerIndex());
+    if (end < 0) {
+      if (src.readableBytes() > MAX_HEAD) {
+        fail("a response head over " + MAX_HEAD + " bytes");
+      }
+      return false;
+    }
+    src.readerIndex(end);
+    if (!parseHead(src, start, end)) {
+      return false;
+    }
+    if (status < 200) {
+      head.release(); // 1xx: tell the sink, then read the real head that follows
+      head = null;
+      sink.responseHead(this);
+      return true;
+    }
+    sink.responseHead(this);
+    if (sink == null) {
+      return false; // the exchange gave up on this connection
+    }
+    switch (framing) {
+      case LENGTH:
+        remaining = contentLength;
+        state = S_LENGTH;
+        if (remaining == 0) {
+          finish();
+        }
+        break;
+      case CHUNKED:
+        startChunk();
+        break;
+      case UNTIL_CLOSE:
+        state = S_CLOSE;
+        break;
+      default:
+        finish();
+        break;
+    }
+    return true;
+  }
+
+  /** The index just after the empty line that ends a head, or -1. */
+  private static int headEnd(ByteBuf b, int from, int to) {
+    int i = from;
+    while (i < to) {
+      int lf = b.indexOf(i, to, (byte) '\n');
+      if (lf < 0) {
+        return -1;
+      }
+      int next = lf + 1;
+      if (next < to && b.getByte(next) == '\n') {
+        return next + 1;
+      }
+      if (next + 1 < to && b.getByte(next) == '\r' && b.getByte(next + 1) == '\n') {
+        return next + 2;
+      }
+      i = next;
+    }
+    return -1;
+  }
+
+  /**
+   * Parses the head in {@code [start, end)} and writes the forwarded head to {@link #head}.
+   * Headers named by Connection, and the hop-by-hop ones, are left out; Content-Length is left
+   * out too when Transfer-Encoding overrides it.
+   */
+  private boolean parseHead(ByteBuf b, int start, int end) {
+    // Status line: HTTP/1.x SP 3DIGIT [SP reason]
+    int lineEnd = b.indexOf(start, end, (byte) '\n');
+    if (lineEnd - start < 12 || b.getByte(start) != 'H' || b.getByte(start + 1) != 'T'
+        || b.getByte(start + 2) != 'T' || b.getByte(start + 3) != 'P' || b.getByte(start + 4) != '/'
+        || b.getByte(start + 5) != '1' || b.getByte(start + 6) != '.' || b.getByte(start + 8) != ' ') {
+      return fail("no HTTP/1.x status line");
+    }
+    minor = b.getByte(start + 7) - '0';
+    byte after = b.getByte(start + 12);
+    if (after != ' ' && after != '\r' && after != '\n') {
+      return fail("a bad status code");
+    }
+    int code = 0;
+    for (int i = start + 9; i < start + 12; i++) {
+      int d = b.getByte(i) - '0';
+      if (d < 0 || d > 9) {
+        return fail("a bad status code");
+      }
+      code = code * 10 + d;
+    }
+    if ((minor != 0 && minor != 1) || code < 100 || code == 101) {
+      return fail(code == 101 ? "a protocol switch nobody asked for" : "a bad status line");
+    }
+    status = code;
+    int statusEnd = trimCr(b, start + 9, lineEnd);
+
+    // Header lines: their starts, and what the known ones say.
+    int n = 0;
+    int namedCount = 0;
+    contentLength = -1;
+    boolean chunked = false;
+    boolean otherCoding = false;
+    boolean close = false;
+    boolean keep = false;
+    int at = lineEnd + 1;
+    while (true) {
+      int le = b.indexOf(at, end, (byte) '\n');
+      int contentEnd = trimCr(b, at, le);
+      if (contentEnd == at) {
+        break; // the empty line
+      }
+      if (n + 1 >= lines.length) {
+        if (n >= 1024) {
+          return fail("over 1024 header lines");
+        }
+        lines = java.util.Arrays.copyOf(lines, lines.length * 2);
+      }
+      lines[n++] = at;
+      byte first = b.getByte(at);
+      if (first != ' ' && first != '\t') {
+        int colon = b.indexOf(at, contentEnd, (byte) ':');
+        if (colon <= at) {
+          return fail("a header line without a name");
+        }
+        int vs = skipSpace(b, colon + 1, contentEnd);
+        int ve = trimSpace(b, vs, contentEnd);
+        switch (Headers.kind(b, at, colon)) {
+          case Headers.CONTENT_LENGTH: {
+            long v = parseLength(b, vs, ve);
+            if (v < 0 || (contentLength >= 0 && contentLength != v)) {
+              return fail("a bad Content-Length");
+            }
+            contentLength = v;
+            break;
+          }
+          case Headers.TRANSFER_ENCODING:
+            // The last coding decides: chunked ends on its own, anything else at the close.
+            int comma = b.indexOf(vs, ve, (byte) ',');
+            while (comma >= 0) {
+              vs = skipSpace(b, comma + 1, ve);
+              comma = b.indexOf(vs, ve, (byte) ',');
+            }
+            if (Headers.equalsIgnoreCase(b, vs, ve, Headers.CHUNKED_BYTES)) {
+              chunked = true;
+            } else if (ve > vs) {
+              otherCoding = true;
+              chunked = false;
+            }
+            break;
+          case Headers.CONNECTION:
+            for (int t = vs; t < ve; ) {
+              int c = b.indexOf(t, ve, (byte) ',');
+              int te = c < 0 ? ve : c;
+              int ts = skipSpace(b, t, te);
+              int tend = trimSpace(b, ts, te);
+              if (Headers.equalsIgnoreCase(b, ts, tend, Headers.CLOSE_BYTES)) {
+                close = true;
+              } else if (Headers.equalsIgnoreCase(b, ts, tend, Headers.KEEP_ALIVE_BYTES)) {
+                keep = true;
+              } else if (tend > ts) {
+                if (namedCount + 2 > named.length) {
+                  named = java.util.Arrays.copyOf(named, named.length * 2);
+                }
+                named[namedCount++] = ts;
+                named[namedCount++] = tend;
+              }
+              t = te + 1;
+            }
+            break;
+          default:
+            break;
+        }
+      }
+      at = le + 1;
+    }
+    lines[n] = at; // the empty line: each header line ends just before the next line starts
+
+    this.chunked = chunked;
+    framing = framing(code, chunked, otherCoding);
+    keepAlive = !close && (minor == 1 || keep) && framing != UNTIL_CLOSE;
+
+    // The forwarded head: HTTP/1.1, the status and reason as they came, the end-to-end headers.
+    int capacity = end - start + 64 + (framing == LENGTH ? (int) Math.min(contentLength, 4096) : 0);
+    ByteBuf out = alloc.buffer(capacity);
+    out.writeBytes(HTTP_11).writeBytes(b, start + 9, statusEnd - (start + 9)).writeBytes(CRLF);
+    boolean keepLine = false;
+    for (int i = 0; i < n; i++) {
+      int ls = lines[i];
+      int ce = trimCr(b, ls, lines[i + 1] - 1);
+      byte first = b.getByte(ls);
+      if (first != ' ' && first != '\t') { // an obs-fold line goes with the header above it
+        int colon = b.indexOf(ls, ce, (byte) ':');
+        int kind = Headers.kind(b, ls, colon);
+        keepLine = kind == Headers.END_TO_END
+            ? !isNamed(b, ls, colon, namedCount)
+            : kind == Headers.CONTENT_LENGTH && !chunked && !otherCoding;
+      }
+      if (keepLine) {
+        out.writeBytes(b, ls, ce - ls).writeBytes(CRLF);
+      }
+    }
+    head = out;
+    return true;
+  }
+
+  private int framing(int code, boolean chunked, boolean otherCoding) {
+    if (code < 200 || code == 204 || code == 304 || headRequest) {
+      return NONE;
+    }
+    if (chunked) {
+      return CHUNKED;
+    }
+    if (otherCoding) {
+      return UNTIL_CLOSE;
+    }
+    return contentLength >= 0 ? LENGTH : UNTIL_CLOSE;
+  }
+
+  private boolean isNamed(ByteBuf b, int from, int to, int namedCount) {
+    for (int i = 0; i < namedCount; i += 2) {
+      if (Headers.equalsIgnoreCase(b, from, to, b, named[i], named[i + 1])) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // ---- bodies ----
+
+  private void readLength(ByteBuf src) {
+    int n = (int) Math.min(remaining, src.readableBytes());
+    int from = src.readerIndex();
+    src.skipBytes(n);
+    remaining -= n;
+    sink.responseBody(src, from, n);
+    if (remaining == 0 && sink != null) {
+      finish();
+    }
+  }
+
+  private void startChunk() {
+    state = S_CHUNK_SIZE;
+    chunkSize = 0;
+    sizeDigits = false;
+  }
+
+  /**
+   * Walks the chunked framing byte by byte (the data in bulk). Passed through, the bytes walked
+   * are one run given to the sink; reduced, only the data is.
+   */
+  private void readChunked(ByteBuf src) {
+    int from = src.readerIndex();
+    int i = from;
+    int to = src.writerIndex();
+    boolean ended = false;
+    while (i < to && !ended) {
+      switch (state) {
+        case S_CHUNK_SIZE: {
+          byte c = src.getByte(i++);
+          int d = hex(c);
+          if (d >= 0) {
+            if (chunkSize > (Long.MAX_VALUE >> 5)) {
+              fail("a chunk size too large");
+              return;
+            }
+            chunkSize = chunkSize * 16 + d;
+            sizeDigits = true;
+          } else if (c == '\n') {
+            if (!chunkSizeDone()) {
+              return;
+            }
+          } else if (c == ';' || c == ' ' || c == '\t' || c == '\r') {
+            state = S_CHUNK_EXT;
+          } else {
+            fail("a bad chunk size");
+            return;
+          }
+          break;
+        }
+        case S_CHUNK_EXT: {
+          int lf = src.indexOf(i, to, (byte) '\n');
+          if (lf < 0) {
+            i = to;
+          } else {
+            i = lf + 1;
+            if (!chunkSizeDone()) {
+              return;
+            }
+          }
+          break;
+        }
+        case S_CHUNK_DATA: {
+          int n = (int) Math.min(remaining, to - i);
+          if (dechunk) {
+            src.readerIndex(i + n);
+            sink.responseBody(src, i, n);
+            if (sink == null) {
+              return;
+            }
+            from = i + n;
+          }
+          i += n;
+          remaining -= n;
+          if (remaining == 0) {
+            state = S_CHUNK_DATA_END;
+          }
+          break;
+        }
+        case S_CHUNK_DATA_END: {
+          byte c = src.getByte(i++);
+          if (c == '\n') {
+            startChunk();
+          } else if (c != '\r') {
+            fail("a chunk without its line end");
+            return;
+          }
+          break;
+        }
+        case S_TRAILER_START: {
+          byte c = src.getByte(i++);
+          if (c == '\n') {
+            ended = true;
+          } else if (c != '\r') {
+            state = S_TRAILER_LINE;
+          }
+          break;
+        }
+        case S_TRAILER_LINE: {
+          int lf = src.indexOf(i, to, (byte) '\n');
+          if (lf < 0) {
+            i = to;
+          } else {
+            i = lf + 1;
+            state = S_TRAILER_START;
+          }
+          break;
+        }
+        default:
+          throw new IllegalStateException("state " + state);
+      }
+    }
+    src.readerIndex(i);
+    if (!dechunk && i > from) {
+      sink.responseBody(src, from, i - from);
+    }
+    if (ended && sink != null) {
+      finish();
+    }
+  }
+
+  /** The line of a chunk's size has ended; false if the size was missing. */
+  private boolean chunkSizeDone() {
+    if (!sizeDigits) {
+      fail("a chunk without a size");
+      return false;
+    }
+    if (chunkSize == 0) {
+      state = S_TRAILER_START;
+    } else {
+      remaining = chunkSize;
+      state = S_CHUNK_DATA;
+    }
+    return true;
+  }
+
+  private void finish() {
+    state = S_DONE;
+    sink.responseEnd();
+  }
+
+  private boolean fail(String why) {
+    state = S_FAILED;
+    Sink s = sink;
+    if (s != null) {
+      s.responseMalformed("the backend sent " + why);
+    }
+    return false;
+  }
+
+  // ---- bytes ----
+
+  private static int hex(byte c) {
+    if (c >= '0' && c <= '9') {
+      return c - '0';
+    }
+    if (c >= 'a' && c <= 'f') {
+      return c - 'a' + 10;
+    }
+    if (c >= 'A' && c <= 'F') {
+      return c - 'A' + 10;
+    }
+    return -1;
+  }
+
+  private static long parseLength(ByteBuf b, int from, int to) {
+    if (from == to || to - from > 18) {
+      return -1;
+    }
+    long v = 0;
+    for (int i = from; i < to; i++) {
+      int d = b.getByte(i) - '0';
+      if (d < 0 || d > 9) {
+        return -1;
+      }
+      v = v * 10 + d;
+    }
+    return v;
+  }
+
+  /** {@code lf} without the CR before it: where a line's content ends. */
+  private static int trimCr(ByteBuf b, int from, int lf) {
+    return lf > from && b.getByte(lf - 1) == '\r' ? lf - 1 : lf;
+  }
+
+  private static int skipSpace(ByteBuf b, int from, int to) {
+    int i = b.forEachByte(from, to - from, ByteProcessor.FIND_NON_LINEAR_WHITESPACE);
+    return i < 0 ? to : i;
+  }
+
+  private static int trimSpace(ByteBuf b, int from, int to) {
+    while (to > from && (b.getByte(to - 1) == ' ' || b.getByte(to - 1) == '\t')) {
+      to--;
+    }
+    return to;
+  }
+}

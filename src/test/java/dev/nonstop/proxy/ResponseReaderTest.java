@@ -1,0 +1,123 @@
+package dev.nonstop.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The reader sees the same responses however the bytes are cut into reads. */
+class ResponseReaderTest {
+  private static final String STREAM =
+      "HTTP/1.1 100 Continue\r\n\r\n"
+      + "HTTP/1.1 200 OK\r\nServer: x\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n"
+      + "Content-Length: 5\r\nKeep-Alive: timeout=5\r\n\r\nhello"
+      + "HTTP/1.1 201 Created\nX-Bare-Lf: yes\nTransfer-Encoding: chunked\n\n"
+      + "3;x=y\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n"
+      + "HTTP/1.1 204 No Content\r\nX-Folded: a\r\n b\r\n\r\n";
+
+  /** What a sink saw, written down as text. */
+  private static final class Recorder implements ResponseReader.Sink {
+    final StringBuilder seen = new StringBuilder();
+    final ResponseReader reader;
+    final boolean dechunk;
+
+    Recorder(boolean dechunk) {
+      this.dechunk = dechunk;
+      this.reader = new ResponseReader(ByteBufAllocator.DEFAULT);
+      reader.expect(this, false, dechunk);
+    }
+
+    @Override
+    public void responseHead(ResponseReader r) {
+      seen.append("[head ").append(r.status).append(" framing=").append(r.framing)
+          .append(" keepAlive=").append(r.keepAlive).append("]");
+      if (r.status >= 200) {
+        ByteBuf h = r.takeHead();
+        seen.append(h.toString(StandardCharsets.ISO_8859_1));
+        h.release();
+      }
+    }
+
+    @Override
+    public void responseBody(ByteBuf in, int from, int len) {
+      seen.append(in.toString(from, len, StandardCharsets.ISO_8859_1));
+    }
+
+    @Override
+    public void responseEnd() {
+      seen.append("[end]");
+      reader.expect(this, false, dechunk);
+    }
+
+    @Override
+    public void responseMalformed(String why) {
+      seen.append("[malformed ").append(why).append("]");
+    }
+  }
+
+  private static String feed(boolean dechunk, String stream, int... cuts) {
+    Recorder r = new Recorder(dechunk);
+    byte[] bytes = stream.getBytes(StandardCharsets.ISO_8859_1);
+    int from = 0;
+    for (int i = 0; i <= cuts.length; i++) {
+      int to = i < cuts.length ? cuts[i] : bytes.length;
+      ByteBuf in = Unpooled.wrappedBuffer(bytes, from, to - from);
+      r.reader.read(in);
+      in.release();
+      from = to;
+    }
+    r.reader.release();
+    return r.seen.toString();
+  }
+
+  @Test
+  void forwardsHeadsWithoutHopByHopHeadersAndBodiesAsTheyCame() {
+    assertThat(feed(false, STREAM)).isEqualTo(
+        "[head 100 framing=0 keepAlive=true]"
+        + "[head 200 framing=1 keepAlive=true]HTTP/1.1 200 OK\r\nServer: x\r\nContent-Length: 5\r\n"
+        + "hello[end]"
+        + "[head 201 framing=2 keepAlive=true]HTTP/1.1 201 Created\r\nX-Bare-Lf: yes\r\n"
+        + "3;x=y\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n[end]"
+        + "[head 204 framing=0 keepAlive=true]HTTP/1.1 204 No Content\r\nX-Folded: a\r\n b\r\n"
+        + "[end]");
+  }
+
+  @Test
+  void givesAChunkedBodyAsBareDataWhenAsked() {
+    assertThat(feed(true, STREAM)).contains("Created\r\nX-Bare-Lf: yes\r\nabc0123456789[end]");
+  }
+
+  @Test
+  void everyWayOfCuttingTheBytesGivesTheSameResult() {
+    int n = STREAM.length();
+    for (boolean dechunk : new boolean[] {false, true}) {
+      // Body pieces are written down back to back, so only their bytes count.
+      String whole = feed(dechunk, STREAM);
+      for (int i = 1; i < n; i++) {
+        assertThat(feed(dechunk, STREAM, i)).as("cut at %d", i).isEqualTo(whole);
+        for (int j = i + 1; j < n; j += 7) {
+          assertThat(feed(dechunk, STREAM, i, j)).as("cuts at %d, %d", i, j)
+              .isEqualTo(whole);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aBodyUntilTheCloseEndsWithIt() {
+    Recorder r = new Recorder(false);
+    r.reader.read(Unpooled.copiedBuffer("HTTP/1.0 200 OK\r\n\r\npart", StandardCharsets.ISO_8859_1));
+    assertThat(r.reader.closed()).isTrue();
+    assertThat(r.seen.toString()).isEqualTo(
+        "[head 200 framing=3 keepAlive=false]HTTP/1.1 200 OK\r\npart[end]");
+  }
+
+  @Test
+  void aHeadOverTheLimitIsMalformed() {
+    String big = "HTTP/1.1 200 OK\r\nX-Big: " + "x".repeat(ResponseReader.MAX_HEAD) + "\r\n";
+    assertThat(feed(false, big)).startsWith("[malformed the backend sent a response head over");
+  }
+}
