@@ -15,10 +15,14 @@ import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-@Command(name = "up", mixinStandardHelpOptions = true,
+// No standard -V/--version here: --version names the release to start.
+@Command(name = "up",
     description = "Run the proxy, the admin API and the app's servers in the foreground. Ctrl-C drains and stops everything.")
 final class UpCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
+
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
 
   @Option(names = {"-f", "--file"}, paramLabel = "FILE", defaultValue = "nonstop.yml",
       description = "The configuration (default: ${DEFAULT-VALUE}).")

@@ -1,0 +1,18 @@
+package dev.nonstop.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
+
+/** Every command answers --help with its usage and exit code 0. */
+class HelpTest {
+  @Test
+  void everyCommandHasHelp() {
+    for (String command : new String[] {"up", "proxy", "demo", "deploy", "rollback", "promote",
+        "abort", "status", "history", "maintenance", "dashboard"}) {
+      Cli cli = new Cli(null);
+      assertThat(cli.run(command, "--help")).as(command).isZero();
+      assertThat(cli.out()).as(command).startsWith("Usage: nonstop " + command);
+    }
+  }
+}
