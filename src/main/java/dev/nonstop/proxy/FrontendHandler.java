@@ -82,6 +82,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private boolean requestChunked;
   /** The response body runs until the backend closes: it goes to the client as chunks. */
   private boolean chunkOut;
+  /** The response body has no length: its head is not held past the read it came in. */
+  private boolean streaming;
   private boolean responseStarted;
   private boolean backendKeepAlive;
   private boolean clientPaused;
@@ -506,8 +508,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
     head.writeShort(0x0d0a);
     // Held until the first body bytes or the end: a small body in the same read leaves in the
-    // same buffer, and a backend that dies right after its head can still be retried.
+    // same buffer, and a backend that dies right after its head can still be retried. A body
+    // without a length may be a stream (server-sent events): its head waits no longer than
+    // the end of this read.
     pendingHead = head;
+    streaming = r.framing == ResponseReader.CHUNKED || r.framing == ResponseReader.UNTIL_CLOSE;
     flushClient = true;
   }
 
@@ -576,6 +581,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   void backendReadComplete(BackendConnection c) {
     if (c != conn) {
       return;
+    }
+    if (streaming) {
+      writePendingHead();
     }
     if (flushClient) {
       flushClient = false;
@@ -715,6 +723,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     tries = 0;
     staleRetries = 0;
     informational = false;
+    streaming = false;
     responseStarted = false;
     bodyWritten = false;
     headWritten = false;

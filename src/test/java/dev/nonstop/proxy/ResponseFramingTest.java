@@ -11,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -126,6 +127,42 @@ class ResponseFramingTest {
       RawClient.Response second = c.get("/");
       assertThat(second.body()).isEqualTo("hello world");
       assertThat(second.trailers()).containsEntry("x-checksum", "abc");
+    }
+  }
+
+  @Test
+  void theHeadOfAStreamReachesTheClientBeforeItsFirstEvent() throws Exception {
+    CountDownLatch headSeen = new CountDownLatch(1);
+    try (SocketBackend backend = new SocketBackend((s, b) -> {
+          b.readRequest(s.getInputStream());
+          OutputStream out = s.getOutputStream();
+          out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\n"
+              + "Transfer-Encoding: chunked\r\n\r\n").getBytes(StandardCharsets.ISO_8859_1));
+          out.flush();
+          try {
+            headSeen.await(); // no event until the client has the head
+          } catch (InterruptedException e) {
+            return;
+          }
+          out.write("c\r\ndata: hello\n\r\n0\r\n\r\n".getBytes(StandardCharsets.ISO_8859_1));
+          out.flush();
+          s.getInputStream().read();
+        });
+        Proxy proxy = proxyTo(backend);
+        RawClient c = new RawClient(proxy.address())) {
+      c.send("GET /events HTTP/1.1\r\nHost: test\r\n\r\n");
+      InputStream in = c.socket.getInputStream();
+      StringBuilder head = new StringBuilder();
+      while (!head.toString().endsWith("\r\n\r\n")) {
+        int ch = in.read();
+        assertThat(ch).as("the head, before any event").isNotNegative();
+        head.append((char) ch);
+      }
+      assertThat(head.toString()).startsWith("HTTP/1.1 200 OK").contains("text/event-stream");
+      headSeen.countDown();
+      String rest = new String(in.readNBytes("c\r\ndata: hello\n\r\n".length()),
+          StandardCharsets.ISO_8859_1);
+      assertThat(rest).isEqualTo("c\r\ndata: hello\n\r\n");
     }
   }
 
