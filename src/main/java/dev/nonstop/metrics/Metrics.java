@@ -45,6 +45,8 @@ public final class Metrics implements RequestListener, AutoCloseable {
   private final ConcurrentHashMap<String, Timer> latency = new ConcurrentHashMap<>();
   private final BackendMeters alone;
   private final Series series = new Series(SAMPLES);
+  private final Counter staleRetries;
+  private final Counter failedRetries;
   private Traffic.Snapshot lastSample; // sampler thread only
   private ScheduledExecutorService sampler;
 
@@ -53,6 +55,20 @@ public final class Metrics implements RequestListener, AutoCloseable {
     this.traffic = traffic;
     this.lastSample = traffic.snapshot();
     alone = new BackendMeters(registry, null, timer("none"));
+    staleRetries = retries("stale-connection");
+    failedRetries = retries("backend-failed");
+  }
+
+  private Counter retries(String reason) {
+    return Counter.builder("nonstop.proxy.retries")
+        .description("Requests sent again after a try failed before any response byte reached "
+            + "the client, by reason")
+        .tag("reason", reason).register(registry);
+  }
+
+  @Override
+  public void retried(Backend backend, boolean staleConnection) {
+    (staleConnection ? staleRetries : failedRetries).increment();
   }
 
   public Metrics() {

@@ -428,6 +428,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       // A pooled connection the backend closed while it sat idle (the keep-alive race): the
       // backend itself is fine, so try it again on another connection.
       staleRetries++;
+      proxy.listener.retried(backend, true);
       releaseBackend(0);
       send(backend);
       return;
@@ -450,6 +451,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
     releaseBackend(0);
     if (!timeout && resendable) {
+      proxy.listener.retried(backend, false);
       dispatch();
       return;
     }

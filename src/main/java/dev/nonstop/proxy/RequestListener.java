@@ -17,4 +17,13 @@ public interface RequestListener {
    * @param proxyError true when the status came from the proxy (502, 503, 504, 4xx of its own)
    */
   void completed(Backend backend, int status, long latencyNanos, boolean proxyError);
+
+  /**
+   * A try of a request failed on {@code backend} before any response byte reached the client, and
+   * the request goes out again.
+   *
+   * @param staleConnection true when a pooled connection turned out closed (the request goes to
+   *     the same backend on a new connection), false when the backend failed (another one is tried)
+   */
+  default void retried(Backend backend, boolean staleConnection) {}
 }

@@ -50,6 +50,16 @@ class MetricsTest {
   }
 
   @Test
+  void countsRetriesByReason() {
+    metrics.retried(blue, true);
+    metrics.retried(blue, true);
+    metrics.retried(green, false);
+    assertThat(metrics.scrape())
+        .contains("nonstop_proxy_retries_total{reason=\"stale-connection\"} 2.0")
+        .contains("nonstop_proxy_retries_total{reason=\"backend-failed\"} 1.0");
+  }
+
+  @Test
   void showsHealthAdminStateAndInFlightPerBackend() {
     metrics.sample(1000, List.of(blue, green));
     blue.acquire();

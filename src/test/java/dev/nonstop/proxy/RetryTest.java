@@ -3,6 +3,7 @@ package dev.nonstop.proxy;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.nonstop.pool.Backend;
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
 import io.netty.channel.EventLoop;
@@ -57,11 +58,25 @@ class RetryTest {
         Proxy proxy = Proxy.start(options(),
             Pool.of(Selector.roundRobin(), List.of(app.backend("a"))));
         RawClient c = new RawClient(proxy.address())) {
+      AtomicInteger stale = new AtomicInteger();
+      proxy.listener(new RequestListener() {
+        @Override
+        public void completed(Backend b, int status, long nanos, boolean proxyError) {}
+
+        @Override
+        public void retried(Backend b, boolean staleConnection) {
+          if (staleConnection) {
+            stale.incrementAndGet();
+          }
+        }
+      });
       for (int i = 0; i < 200; i++) {
         RawClient.Response r = c.get("/" + i);
         assertThat(r.status()).as("request %d", i).isEqualTo(200);
       }
       assertThat(app.connections.get()).isGreaterThan(50); // the race really happened
+      // Lost races were retried on new connections, and counted; no retry without a new connection.
+      assertThat(stale.get()).isPositive().isLessThan(app.connections.get());
     }
   }
 
