@@ -46,6 +46,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private static final int BODY = 3;
   private static final int AWAIT = 4;
   private static final int MAX_QUEUED = 32;
+  /** A retryable request's body is kept for a retry up to this size. */
+  static final int MAX_REPLAY = 64 * 1024;
 
   private final Proxy proxy;
   private final Worker worker;
@@ -105,6 +107,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private ByteBuf pendingHead;
   /** Body chunks read before the head reached a backend: kept so a retry can still send them. */
   private ArrayDeque<HttpContent> held;
+  /** Copies of the body chunks sent on this try, for a retry of a retryable request. */
+  private ArrayDeque<HttpContent> replay;
+  private int replayBytes;
+  /** The body outgrew {@link #MAX_REPLAY}: once sent, the request cannot be sent again. */
+  private boolean replayLost;
   /** Pipelined messages of the next requests, handled once the current one ends. */
   private ArrayDeque<Object> queued;
 
@@ -295,8 +302,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       return;
     }
     Channel ch = conn.channel();
-    bodyWritten = true;
-    Framing.writeRequestBody(ch, c, requestChunked);
+    writeBody(ch, c);
     flushBackend = true;
     if (last) {
       flushBackend = false;
@@ -392,9 +398,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       HttpContent c;
       while ((c = held.poll()) != null) {
         last |= c instanceof LastHttpContent;
-        Framing.writeRequestBody(ch, c, requestChunked);
+        writeBody(ch, c);
       }
-      bodyWritten = true;
       ch.flush();
       if (last) {
         awaitResponse();
@@ -407,6 +412,41 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
         clientPaused = true;
       }
     }
+  }
+
+  /** Sends a body part, keeping a copy while a retry could still need the whole body. */
+  private void writeBody(Channel ch, HttpContent c) {
+    if (retryable && !replayLost) {
+      int n = c.content().readableBytes();
+      if (replayBytes + n <= MAX_REPLAY) {
+        if (replay == null) {
+          replay = new ArrayDeque<>(4);
+        }
+        replay.add(c.retainedDuplicate());
+        replayBytes += n;
+      } else {
+        replayLost = true;
+        releaseAll(replay);
+      }
+    }
+    bodyWritten = true;
+    Framing.writeRequestBody(ch, c, requestChunked);
+  }
+
+  /** Before a retry: the body parts already sent go first in line again. */
+  private void rewindBody() {
+    if (replay == null || replay.isEmpty()) {
+      return;
+    }
+    if (held == null) {
+      held = new ArrayDeque<>(4);
+    }
+    HttpContent c;
+    while ((c = replay.pollLast()) != null) {
+      held.addFirst(c);
+    }
+    replayBytes = 0;
+    bodyWritten = false;
   }
 
   private void awaitResponse() {
@@ -422,7 +462,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     if (phase == AWAIT) {
       phase = NONE;
     }
-    boolean resendable = !informational && !bodyWritten && (!headWritten || retryable) && !closing;
+    // What was sent can be sent again: the head if the request is retryable, the body if a copy
+    // of all of it is kept.
+    boolean resendable = !informational && (!bodyWritten || (retryable && !replayLost))
+        && (!headWritten || retryable) && !closing;
     if (!timeout && reused && resendable && !responseStarted && staleRetries < tried.length
         && backend.isUsable()) {
       // A pooled connection the backend closed while it sat idle (the keep-alive race): the
@@ -430,6 +473,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       staleRetries++;
       proxy.listener.retried(backend, true);
       releaseBackend(0);
+      rewindBody();
       send(backend);
       return;
     }
@@ -452,6 +496,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     releaseBackend(0);
     if (!timeout && resendable) {
       proxy.listener.retried(backend, false);
+      rewindBody();
       dispatch();
       return;
     }
@@ -734,6 +779,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     flushBackend = false;
     firstByte = 0;
     releaseAll(held);
+    releaseAll(replay);
+    replayBytes = 0;
+    replayLost = false;
   }
 
   /** Handles pipelined requests already read, then waits for the next one. */

@@ -83,6 +83,53 @@ final class SocketBackend implements AutoCloseable {
     return null;
   }
 
+  /**
+   * Reads one request, head and body (Content-Length or chunked), and returns the head followed
+   * by the body's bytes (de-chunked); null at end of stream.
+   */
+  String readWhole(InputStream in) throws IOException {
+    StringBuilder head = new StringBuilder();
+    int c;
+    while ((c = in.read()) != -1) {
+      head.append((char) c);
+      if (head.length() >= 4 && head.lastIndexOf("\r\n\r\n") == head.length() - 4) {
+        requests.incrementAndGet();
+        String h = head.toString();
+        String lower = h.toLowerCase();
+        int i = lower.indexOf("content-length:");
+        if (i >= 0) {
+          int n = Integer.parseInt(h.substring(i + 15, h.indexOf("\r\n", i)).trim());
+          return h + new String(in.readNBytes(n), StandardCharsets.ISO_8859_1);
+        }
+        if (lower.contains("transfer-encoding: chunked")) {
+          StringBuilder body = new StringBuilder();
+          int size;
+          while ((size = Integer.parseInt(line(in).split(";")[0].trim(), 16)) > 0) {
+            body.append(new String(in.readNBytes(size), StandardCharsets.ISO_8859_1));
+            line(in);
+          }
+          while (!line(in).isEmpty()) {
+            // trailers
+          }
+          return h + body;
+        }
+        return h;
+      }
+    }
+    return null;
+  }
+
+  private static String line(InputStream in) throws IOException {
+    StringBuilder b = new StringBuilder();
+    int c;
+    while ((c = in.read()) != -1 && c != '\n') {
+      if (c != '\r') {
+        b.append((char) c);
+      }
+    }
+    return b.toString();
+  }
+
   static byte[] ok(String body) {
     return ("HTTP/1.1 200 OK\r\nContent-Length: " + body.length() + "\r\n\r\n" + body)
         .getBytes(StandardCharsets.ISO_8859_1);
