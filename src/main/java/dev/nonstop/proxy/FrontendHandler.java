@@ -599,7 +599,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     done.exchange = null;
     backendPaused = false;
     boolean reuse = backendKeepAlive && requestDone && backend.adminState() == AdminState.READY
-        && done.channel().isActive();
+        && done.channel().isActive() && !done.reader.trailingGarbage;
     if (reuse) {
       worker.pool.offer(done, System.nanoTime());
     } else {

@@ -75,7 +75,7 @@ final class ResponseReader {
   boolean chunked;
   /** Whether the backend keeps the connection open after this response. */
   boolean keepAlive;
-  /** Bytes came after the end of the response: the connection is out of step. */
+  /** Bytes came after the end of the response (known when it ends): the connection is out of step. */
   boolean trailingGarbage;
   private ByteBuf head;
 
@@ -223,7 +223,7 @@ final class ResponseReader {
         remaining = contentLength;
         state = S_LENGTH;
         if (remaining == 0) {
-          finish();
+          finish(src);
         }
         break;
       case CHUNKED:
@@ -233,7 +233,7 @@ final class ResponseReader {
         state = S_CLOSE;
         break;
       default:
-        finish();
+        finish(src);
         break;
     }
     return true;
@@ -431,7 +431,7 @@ final class ResponseReader {
     remaining -= n;
     sink.responseBody(src, from, n);
     if (remaining == 0 && sink != null) {
-      finish();
+      finish(src);
     }
   }
 
@@ -541,7 +541,7 @@ final class ResponseReader {
       sink.responseBody(src, from, i - from);
     }
     if (ended && sink != null) {
-      finish();
+      finish(src);
     }
   }
 
@@ -560,7 +560,9 @@ final class ResponseReader {
     return true;
   }
 
-  private void finish() {
+  /** The response ended at {@code src}'s reader index; bytes after it put the connection out of step. */
+  private void finish(ByteBuf src) {
+    trailingGarbage = src.isReadable();
     state = S_DONE;
     sink.responseEnd();
   }
