@@ -166,80 +166,79 @@ class RetryTest {
   }
 
   /**
-   * Two backends sharing one script: the very first request reaches a backend that reads all of
-   * it, body included, and closes without a word; every later one is answered with what it
-   * carried. {@code seen} gets each request that reached a backend whole.
+   * A proxy in front of two backends sharing one script: the very first request reaches a backend
+   * that reads all of it, body included, and closes without a word; every later one is answered
+   * with what it carried. {@link #seen} gets each request that reached a backend whole.
    */
-  private static SocketBackend echoAfterFirstLoss(AtomicInteger requests, List<String> seen)
-      throws IOException {
-    return new SocketBackend((s, b) -> {
-      InputStream in = s.getInputStream();
-      while (true) {
-        String head = b.readWhole(in);
-        if (head == null) {
-          return;
+  private static final class FirstRequestLost implements AutoCloseable {
+    final List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
+    private final AtomicInteger requests = new AtomicInteger();
+    private final SocketBackend a = backend();
+    private final SocketBackend b = backend();
+    final Proxy proxy = Proxy.start(options(),
+        Pool.of(Selector.roundRobin(), List.of(a.backend("a"), b.backend("b"))));
+
+    FirstRequestLost() throws IOException {}
+
+    private SocketBackend backend() throws IOException {
+      return new SocketBackend((s, backend) -> {
+        InputStream in = s.getInputStream();
+        String whole;
+        while ((whole = backend.readWhole(in)) != null) {
+          String body = whole.substring(whole.indexOf("\r\n\r\n") + 4);
+          seen.add(whole.substring(0, whole.indexOf(' ')) + " " + body);
+          if (requests.getAndIncrement() == 0) {
+            return; // the backend went away with the request
+          }
+          String answer = "got " + body;
+          s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + answer.length()
+              + "\r\n\r\n" + answer).getBytes(StandardCharsets.ISO_8859_1));
+          s.getOutputStream().flush();
         }
-        String body = head.substring(head.indexOf("\r\n\r\n") + 4);
-        seen.add(head.substring(0, head.indexOf(' ')) + " " + body);
-        if (requests.getAndIncrement() == 0) {
-          return; // the backend went away with the request
-        }
-        String answer = "got " + body;
-        s.getOutputStream().write(("HTTP/1.1 200 OK\r\nContent-Length: " + answer.length()
-            + "\r\n\r\n" + answer).getBytes(StandardCharsets.ISO_8859_1));
-        s.getOutputStream().flush();
-      }
-    });
+      });
+    }
+
+    @Override
+    public void close() {
+      proxy.close();
+      a.close();
+      b.close();
+    }
   }
 
   @Test
   void aSentPutIsSentAgainWithItsBodyWhenItsBackendDiesBeforeAnswering() throws Exception {
-    AtomicInteger requests = new AtomicInteger();
-    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-    try (SocketBackend a = echoAfterFirstLoss(requests, seen);
-        SocketBackend b = echoAfterFirstLoss(requests, seen);
-        Proxy proxy = Proxy.start(options(),
-            Pool.of(Selector.roundRobin(), List.of(a.backend("a"), b.backend("b"))));
-        RawClient c = new RawClient(proxy.address())) {
+    try (FirstRequestLost f = new FirstRequestLost();
+        RawClient c = new RawClient(f.proxy.address())) {
       c.send("PUT /doc HTTP/1.1\r\nHost: t\r\nContent-Length: 11\r\n\r\npayload-123");
       RawClient.Response r = c.read();
       assertThat(r.status()).isEqualTo(200);
       assertThat(r.body()).isEqualTo("got payload-123");
-      assertThat(seen).containsExactly("PUT payload-123", "PUT payload-123");
+      assertThat(f.seen).containsExactly("PUT payload-123", "PUT payload-123");
       c.send("POST /new HTTP/1.1\r\nHost: t\r\nIdempotency-Key: k1\r\n"
           + "Transfer-Encoding: chunked\r\n\r\n4\r\nabcd\r\n0\r\n\r\n");
-      assertThat(c.read().status()).isEqualTo(200);
+      assertThat(c.read().body()).isEqualTo("got abcd");
     }
   }
 
   @Test
   void aSentPostWithoutIdempotencyKeyIsNotSentAgain() throws Exception {
-    AtomicInteger requests = new AtomicInteger();
-    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
-    try (SocketBackend a = echoAfterFirstLoss(requests, seen);
-        SocketBackend b = echoAfterFirstLoss(requests, seen);
-        Proxy proxy = Proxy.start(options(),
-            Pool.of(Selector.roundRobin(), List.of(a.backend("a"), b.backend("b"))));
-        RawClient c = new RawClient(proxy.address())) {
+    try (FirstRequestLost f = new FirstRequestLost();
+        RawClient c = new RawClient(f.proxy.address())) {
       c.send("POST /order HTTP/1.1\r\nHost: t\r\nContent-Length: 5\r\n\r\norder");
       assertThat(c.read().status()).isEqualTo(502);
-      assertThat(seen).containsExactly("POST order");
+      assertThat(f.seen).containsExactly("POST order");
     }
   }
 
   @Test
   void aPutLargerThanTheReplayLimitIsNotSentAgain() throws Exception {
-    AtomicInteger requests = new AtomicInteger();
-    List<String> seen = new java.util.concurrent.CopyOnWriteArrayList<>();
     String big = "x".repeat(FrontendHandler.MAX_REPLAY + 1);
-    try (SocketBackend a = echoAfterFirstLoss(requests, seen);
-        SocketBackend b = echoAfterFirstLoss(requests, seen);
-        Proxy proxy = Proxy.start(options(),
-            Pool.of(Selector.roundRobin(), List.of(a.backend("a"), b.backend("b"))));
-        RawClient c = new RawClient(proxy.address())) {
+    try (FirstRequestLost f = new FirstRequestLost();
+        RawClient c = new RawClient(f.proxy.address())) {
       c.send("PUT /big HTTP/1.1\r\nHost: t\r\nContent-Length: " + big.length() + "\r\n\r\n" + big);
       assertThat(c.read().status()).isEqualTo(502);
-      assertThat(seen).hasSize(1);
+      assertThat(f.seen).hasSize(1);
     }
   }
 

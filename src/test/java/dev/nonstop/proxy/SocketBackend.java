@@ -63,24 +63,10 @@ final class SocketBackend implements AutoCloseable {
     return new Backend((InetSocketAddress) server.getLocalSocketAddress(), label, Health.UP);
   }
 
-  /** Reads one request head (and a Content-Length body); null at end of stream. */
+  /** Reads one request and returns its head (the body is read and dropped); null at end of stream. */
   String readRequest(InputStream in) throws IOException {
-    StringBuilder head = new StringBuilder();
-    int c;
-    while ((c = in.read()) != -1) {
-      head.append((char) c);
-      if (head.length() >= 4 && head.lastIndexOf("\r\n\r\n") == head.length() - 4) {
-        requests.incrementAndGet();
-        String h = head.toString();
-        int i = h.toLowerCase().indexOf("content-length:");
-        if (i >= 0) {
-          int n = Integer.parseInt(h.substring(i + 15, h.indexOf("\r\n", i)).trim());
-          in.readNBytes(n);
-        }
-        return h;
-      }
-    }
-    return null;
+    String whole = readWhole(in);
+    return whole == null ? null : whole.substring(0, whole.indexOf("\r\n\r\n") + 4);
   }
 
   /**
