@@ -80,7 +80,10 @@ final class ResponseReader {
   private ByteBuf head;
 
   // Scratch space of the head parser, reused from response to response.
+  /** Per header line: where it starts, where its name ends (-1 for a folded line), its kind. */
   private int[] lines = new int[32];
+  private int[] nameEnds = new int[32];
+  private int[] kinds = new int[32];
   private int[] named = new int[8];
 
   ResponseReader(ByteBufAllocator alloc) {
@@ -311,8 +314,11 @@ final class ResponseReader {
           return fail("over 1024 header lines");
         }
         lines = java.util.Arrays.copyOf(lines, lines.length * 2);
+        nameEnds = java.util.Arrays.copyOf(nameEnds, lines.length);
+        kinds = java.util.Arrays.copyOf(kinds, lines.length);
       }
-      lines[n++] = at;
+      lines[n] = at;
+      nameEnds[n] = -1;
       byte first = b.getByte(at);
       if (first != ' ' && first != '\t') {
         int colon = b.indexOf(at, contentEnd, (byte) ':');
@@ -321,7 +327,10 @@ final class ResponseReader {
         }
         int vs = skipSpace(b, colon + 1, contentEnd);
         int ve = trimSpace(b, vs, contentEnd);
-        switch (Headers.kind(b, at, colon)) {
+        int kind = Headers.kind(b, at, colon);
+        nameEnds[n] = colon;
+        kinds[n] = kind;
+        switch (kind) {
           case Headers.CONTENT_LENGTH: {
             long v = parseLength(b, vs, ve);
             if (v < 0 || (contentLength >= 0 && contentLength != v)) {
@@ -368,6 +377,7 @@ final class ResponseReader {
             break;
         }
       }
+      n++;
       at = le + 1;
     }
     lines[n] = at; // the empty line: each header line ends just before the next line starts
@@ -384,10 +394,9 @@ final class ResponseReader {
     for (int i = 0; i < n; i++) {
       int ls = lines[i];
       int ce = trimCr(b, ls, lines[i + 1] - 1);
-      byte first = b.getByte(ls);
-      if (first != ' ' && first != '\t') { // an obs-fold line goes with the header above it
-        int colon = b.indexOf(ls, ce, (byte) ':');
-        int kind = Headers.kind(b, ls, colon);
+      int colon = nameEnds[i];
+      if (colon >= 0) { // a folded line (-1) goes with the header above it
+        int kind = kinds[i];
         keepLine = kind == Headers.END_TO_END
             ? !isNamed(b, ls, colon, namedCount)
             : kind == Headers.CONTENT_LENGTH && !chunked && !otherCoding;
