@@ -15,8 +15,20 @@ final class Headers {
   static final AsciiString X_FORWARDED_PROTO = AsciiString.cached("x-forwarded-proto");
   static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   static final AsciiString IDEMPOTENCY_KEY = AsciiString.cached("idempotency-key");
-  static final AsciiString PROXY_CONNECTION = AsciiString.cached("proxy-connection");
   private static final AsciiString HTTP = AsciiString.cached("http");
+  /**
+   * The hop-by-hop headers that are simply dropped, for requests and responses alike. Connection,
+   * TE and Transfer-Encoding are hop-by-hop too, with rules of their own.
+   */
+  private static final String[] DROPPED = {"keep-alive", "proxy-connection",
+      "proxy-authenticate", "proxy-authorization", "trailer", "upgrade"};
+  private static final AsciiString[] DROPPED_NAMES = new AsciiString[DROPPED.length];
+
+  static {
+    for (int i = 0; i < DROPPED.length; i++) {
+      DROPPED_NAMES[i] = AsciiString.cached(DROPPED[i]);
+    }
+  }
 
   private Headers() {}
 
@@ -33,10 +45,9 @@ final class Headers {
       }
       h.remove(HttpHeaderNames.CONNECTION);
     }
-    h.remove(HttpHeaderNames.KEEP_ALIVE);
-    h.remove(PROXY_CONNECTION);
-    h.remove(HttpHeaderNames.PROXY_AUTHENTICATE);
-    h.remove(HttpHeaderNames.PROXY_AUTHORIZATION);
+    for (AsciiString name : DROPPED_NAMES) {
+      h.remove(name);
+    }
     String te = h.get(HttpHeaderNames.TE);
     if (te != null) {
       h.remove(HttpHeaderNames.TE);
@@ -44,9 +55,7 @@ final class Headers {
         h.set(HttpHeaderNames.TE, HttpHeaderValues.TRAILERS);
       }
     }
-    h.remove(HttpHeaderNames.TRAILER);
     h.remove(HttpHeaderNames.TRANSFER_ENCODING);
-    h.remove(HttpHeaderNames.UPGRADE);
   }
 
   /** Removes the headers a Connection value names, but never TE (kept as {@code trailers}). */
@@ -105,12 +114,18 @@ final class Headers {
   static final byte[] CHUNKED_BYTES = bytes("chunked");
   static final byte[] CLOSE_BYTES = bytes("close");
   static final byte[] KEEP_ALIVE_BYTES = bytes("keep-alive");
-  private static final byte[][] NAMES = {
-      bytes("content-length"), bytes("transfer-encoding"), bytes("connection"),
-      bytes("keep-alive"), bytes("proxy-connection"), bytes("proxy-authenticate"),
-      bytes("proxy-authorization"), bytes("te"), bytes("trailer"), bytes("upgrade")};
-  private static final int[] KINDS = {CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION,
-      HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP, HOP_BY_HOP};
+  /** The names {@link #kind} knows, with their kinds; the dropped ones are {@link #DROPPED}'s. */
+  private static final byte[][] NAMES = new byte[4 + DROPPED.length][];
+  private static final int[] KINDS = new int[NAMES.length];
+
+  static {
+    String[] special = {"content-length", "transfer-encoding", "connection", "te"};
+    int[] kinds = {CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, HOP_BY_HOP};
+    for (int i = 0; i < NAMES.length; i++) {
+      NAMES[i] = bytes(i < special.length ? special[i] : DROPPED[i - special.length]);
+      KINDS[i] = i < special.length ? kinds[i] : HOP_BY_HOP;
+    }
+  }
 
   /** What the header named by the bytes {@code [from, to)} of {@code b} is to a proxy. */
   static int kind(ByteBuf b, int from, int to) {

@@ -3,18 +3,12 @@ package dev.nonstop.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nonstop.admin.AdminServer;
-import dev.nonstop.admin.FakeControl;
 import dev.nonstop.admin.Json;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class ReadingCommandsTest {
-  private static final String TOKEN = "t0ken";
+class ReadingCommandsTest extends AgainstAdminServer {
   static final String STATUS = """
       {"app":"hello","live":"1.0.2","previous":"1.0.1","maintenance":false,
        "deploying":{"id":3,"to":"1.0.3","strategy":"blue-green","step":2,"steps":7},
@@ -33,21 +27,10 @@ class ReadingCommandsTest {
         "durationMs":125000,"requests":{"1.0.1":100,"1.0.2":50},"failed":0}]
       """;
 
-  private final FakeControl control = new FakeControl();
-  private AdminServer server;
-  private Cli cli;
-
   @BeforeEach
-  void start() throws IOException {
+  void answers() throws IOException {
     control.status = Json.mapper().readTree(STATUS);
     control.history = Json.mapper().readTree(HISTORY);
-    server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), TOKEN, control);
-    cli = new Cli(new Target(server.address(), TOKEN, Path.of("nonstop.yml")));
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
   }
 
   @Test

@@ -3,34 +3,12 @@ package dev.nonstop.cli;
 import static dev.nonstop.admin.FakeControl.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nonstop.admin.AdminServer;
-import dev.nonstop.admin.FakeControl;
 import dev.nonstop.deploy.Report;
-import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class ReportPrintingTest {
-  private static final String TOKEN = "t0ken";
-  private final FakeControl control = new FakeControl();
-  private AdminServer server;
-  private Cli cli;
-
-  @BeforeEach
-  void start() throws IOException {
-    server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), TOKEN, control);
-    cli = new Cli(new Target(server.address(), TOKEN, Path.of("nonstop.yml")));
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
+class ReportPrintingTest extends AgainstAdminServer {
 
   static Report report() {
     return new Report(4, "deploy", "in-place", "1.0.1", "1.0.2", "done", "2026-01-01T00:00:00Z",

@@ -3,34 +3,15 @@ package dev.nonstop.cli;
 import static dev.nonstop.admin.FakeControl.event;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.nonstop.admin.AdminServer;
 import dev.nonstop.admin.ControlException;
-import dev.nonstop.admin.FakeControl;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class StreamingCommandsTest {
-  private static final String TOKEN = "t0ken";
-  private final FakeControl control = new FakeControl();
-  private AdminServer server;
-  private Cli cli;
-
-  @BeforeEach
-  void start() throws IOException {
-    server = AdminServer.start(new InetSocketAddress("127.0.0.1", 0), TOKEN, control);
-    cli = new Cli(new Target(server.address(), TOKEN, Path.of("nonstop.yml")));
-  }
-
-  @AfterEach
-  void stop() {
-    server.close();
-  }
+class StreamingCommandsTest extends AgainstAdminServer {
 
   @Test
   void deployPrintsEachEventAndExitsZeroWhenDone() {
