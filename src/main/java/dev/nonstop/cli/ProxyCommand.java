@@ -8,6 +8,7 @@ import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
 import dev.nonstop.proxy.Proxy;
 import dev.nonstop.proxy.ProxyOptions;
+import dev.nonstop.proxy.TransportKind;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -36,6 +37,9 @@ final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--io-threads", defaultValue = "0", paramLabel = "N", description = "Event loops; 0 = one per core (default).")
   int ioThreads;
 
+  @Option(names = "--transport", defaultValue = "auto", paramLabel = "NAME", description = "Event-loop I/O: auto (default: io_uring, else epoll, else nio), io_uring, epoll or nio.")
+  String transport;
+
   @Option(names = "--no-health-check", description = "Do not probe the backends.")
   boolean noHealthCheck;
 
@@ -47,7 +51,8 @@ final class ProxyCommand implements Callable<Integer> {
     Pool pool;
     HealthCheck check;
     try {
-      options = ProxyOptions.defaults(Backend.parseAddress(listen)).withIoThreads(ioThreads);
+      options = ProxyOptions.defaults(Backend.parseAddress(listen)).withIoThreads(ioThreads)
+          .withTransport(TransportKind.parse(transport));
       Selector selector = Selector.named(balance);
       check = HealthCheck.DEFAULT.withPath(healthPath);
       List<Backend> list = new ArrayList<>();
@@ -69,6 +74,9 @@ final class ProxyCommand implements Callable<Integer> {
     } catch (RuntimeException e) {
       if (checker != null) {
         checker.close();
+      }
+      if (e instanceof IllegalArgumentException) { // a transport this machine lacks
+        throw new ParameterException(spec.commandLine(), e.getMessage(), e);
       }
       throw e;
     }

@@ -67,7 +67,7 @@ public final class Proxy implements AutoCloseable {
   private Proxy(ProxyOptions options, Pool pool) {
     this.options = options;
     this.pool = new AtomicReference<>(pool);
-    Transport transport = Transport.detect();
+    Transport transport = Transport.select(options.transport());
     int threads = options.ioThreads() > 0 ? options.ioThreads()
         : Runtime.getRuntime().availableProcessors();
     this.group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandler());
@@ -100,10 +100,14 @@ public final class Proxy implements AutoCloseable {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
       throw e;
     }
-    log.info("proxy listening on {} ({}, {} event loops)", address(), transport.name(), threads);
+    log.info("proxy listening on {} ({}, {} event loops)", address(), transport.kind(), threads);
   }
 
-  /** Binds {@code options.listen()} and serves {@code pool}; returns once it listens. */
+  /**
+   * Binds {@code options.listen()} and serves {@code pool}; returns once it listens.
+   *
+   * @throws IllegalArgumentException if the transport asked for by name is not available here
+   */
   public static Proxy start(ProxyOptions options, Pool pool) {
     requireNonNull(options, "options");
     requireNonNull(pool, "pool");

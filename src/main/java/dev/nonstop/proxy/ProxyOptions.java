@@ -19,6 +19,7 @@ import java.time.Duration;
  * @param maxTries tries per request, each on another backend (1 = no retry)
  * @param ejectAfter consecutive live-traffic failures that mark a backend DOWN (0 = never)
  * @param ioThreads event loops; 0 = one per core
+ * @param transport the event loops' I/O: io_uring, epoll or NIO; AUTO takes the fastest available
  */
 public record ProxyOptions(
     InetSocketAddress listen,
@@ -29,7 +30,8 @@ public record ProxyOptions(
     Duration backendKeepAlive,
     int maxTries,
     int ejectAfter,
-    int ioThreads) {
+    int ioThreads,
+    TransportKind transport) {
 
   public ProxyOptions {
     requireNonNull(listen, "listen");
@@ -47,6 +49,7 @@ public record ProxyOptions(
     if (ioThreads < 0) {
       throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 0)");
     }
+    requireNonNull(transport, "transport");
   }
 
   public static ProxyOptions defaults(InetSocketAddress listen) {
@@ -59,42 +62,48 @@ public record ProxyOptions(
         Duration.ofSeconds(4),
         3,
         5,
-        0);
+        0,
+        TransportKind.AUTO);
   }
 
   public ProxyOptions withResponseTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, timeout, idleTimeout, requestHeaderTimeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport);
   }
 
   public ProxyOptions withIdleTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, timeout, requestHeaderTimeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport);
   }
 
   public ProxyOptions withRequestHeaderTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout, timeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport);
   }
 
   public ProxyOptions withBackendKeepAlive(Duration keepAlive) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, keepAlive, maxTries, ejectAfter, ioThreads);
+        requestHeaderTimeout, keepAlive, maxTries, ejectAfter, ioThreads, transport);
   }
 
   public ProxyOptions withEjectAfter(int failures) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, backendKeepAlive, maxTries, failures, ioThreads);
+        requestHeaderTimeout, backendKeepAlive, maxTries, failures, ioThreads, transport);
   }
 
   public ProxyOptions withMaxTries(int tries) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, backendKeepAlive, tries, ejectAfter, ioThreads);
+        requestHeaderTimeout, backendKeepAlive, tries, ejectAfter, ioThreads, transport);
   }
 
   public ProxyOptions withIoThreads(int threads) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, threads);
+        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, threads, transport);
+  }
+
+  public ProxyOptions withTransport(TransportKind kind) {
+    return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
+        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, kind);
   }
 
   private static void positive(Duration d, String name) {

@@ -8,33 +8,70 @@ import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
 
 /**
- * Native epoll where the platform has it, NIO otherwise. The epoll classes are a runtime-only
- * dependency of the build, so they are looked up by name.
+ * The event loops' I/O: io_uring where the kernel offers it, else native epoll, else NIO. The
+ * native transports are runtime-only dependencies of the build, so they are looked up by name.
  */
 record Transport(
-    String name,
+    TransportKind kind,
     IoHandlerFactory ioHandler,
     Class<? extends ServerChannel> serverChannel,
     Class<? extends SocketChannel> socketChannel) {
 
+  private static final String URING = "io.netty.channel.uring.";
   private static final String EPOLL = "io.netty.channel.epoll.";
 
-  static Transport detect() {
-    try {
-      ClassLoader cl = Transport.class.getClassLoader();
-      Class<?> epoll = Class.forName(EPOLL + "Epoll", true, cl);
-      if ((Boolean) epoll.getMethod("isAvailable").invoke(null)) {
-        IoHandlerFactory factory = (IoHandlerFactory)
-            Class.forName(EPOLL + "EpollIoHandler", true, cl).getMethod("newFactory").invoke(null);
-        return new Transport("epoll", factory,
-            Class.forName(EPOLL + "EpollServerSocketChannel", true, cl)
-                .asSubclass(ServerChannel.class),
-            Class.forName(EPOLL + "EpollSocketChannel", true, cl).asSubclass(SocketChannel.class));
-      }
-    } catch (ReflectiveOperationException | LinkageError | ClassCastException e) {
-      // no native transport here: NIO below
+  /**
+   * The transport {@code wanted}. AUTO falls back quietly; a named one that this machine lacks is
+   * an {@link IllegalArgumentException} that says why.
+   */
+  static Transport select(TransportKind wanted) {
+    if (wanted == TransportKind.NIO) {
+      return nio();
     }
-    return new Transport("nio", NioIoHandler.newFactory(), NioServerSocketChannel.class,
+    String why = null;
+    if (wanted == TransportKind.AUTO || wanted == TransportKind.IO_URING) {
+      try {
+        return nativeTransport(TransportKind.IO_URING, URING, "IoUring");
+      } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+        why = reason(e);
+      }
+      if (wanted == TransportKind.IO_URING) {
+        throw new IllegalArgumentException("transport io_uring is not available here: " + why);
+      }
+    }
+    try {
+      return nativeTransport(TransportKind.EPOLL, EPOLL, "Epoll");
+    } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      if (wanted == TransportKind.EPOLL) {
+        throw new IllegalArgumentException("transport epoll is not available here: " + reason(e));
+      }
+    }
+    return nio();
+  }
+
+  private static Transport nativeTransport(TransportKind kind, String pkg, String prefix)
+      throws ReflectiveOperationException {
+    ClassLoader cl = Transport.class.getClassLoader();
+    Class<?> probe = Class.forName(pkg + prefix, true, cl);
+    if (!(Boolean) probe.getMethod("isAvailable").invoke(null)) {
+      throw new IllegalStateException(
+          String.valueOf(probe.getMethod("unavailabilityCause").invoke(null)));
+    }
+    IoHandlerFactory factory = (IoHandlerFactory)
+        Class.forName(pkg + prefix + "IoHandler", true, cl).getMethod("newFactory").invoke(null);
+    return new Transport(kind, factory,
+        Class.forName(pkg + prefix + "ServerSocketChannel", true, cl)
+            .asSubclass(ServerChannel.class),
+        Class.forName(pkg + prefix + "SocketChannel", true, cl).asSubclass(SocketChannel.class));
+  }
+
+  private static Transport nio() {
+    return new Transport(TransportKind.NIO, NioIoHandler.newFactory(), NioServerSocketChannel.class,
         NioSocketChannel.class);
+  }
+
+  private static String reason(Throwable e) {
+    Throwable t = e.getCause() != null ? e.getCause() : e;
+    return t.getMessage() != null ? t.getMessage() : t.toString();
   }
 }

@@ -7,7 +7,6 @@ import dev.nonstop.pool.Health;
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
 import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
@@ -16,7 +15,7 @@ import org.junit.jupiter.api.Test;
 /** 502, 504, passive ejection. */
 class BackendFailureTest {
   private static ProxyOptions options() {
-    return ProxyOptions.defaults(new InetSocketAddress("127.0.0.1", 0));
+    return TestTransport.options();
   }
 
   @Test

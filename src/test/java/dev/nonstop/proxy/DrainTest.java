@@ -6,7 +6,6 @@ import dev.nonstop.pool.AdminState;
 import dev.nonstop.pool.Backend;
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -41,7 +40,7 @@ class DrainTest {
     };
     other = new FakeBackend("other");
     slowBackend = slow.backend();
-    proxy = Proxy.start(ProxyOptions.defaults(new InetSocketAddress("127.0.0.1", 0)),
+    proxy = Proxy.start(TestTransport.options(),
         Pool.of(Selector.roundRobin(), List.of(slowBackend)));
   }
 

@@ -6,7 +6,6 @@ import dev.nonstop.pool.Backend;
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
@@ -21,7 +20,7 @@ class ProxyForwardingTest {
   @BeforeEach
   void start() throws Exception {
     app = new FakeBackend("a");
-    proxy = Proxy.start(ProxyOptions.defaults(new InetSocketAddress("127.0.0.1", 0)),
+    proxy = Proxy.start(TestTransport.options(),
         Pool.of(Selector.leastInFlight(), List.of(app.backend())));
   }
 

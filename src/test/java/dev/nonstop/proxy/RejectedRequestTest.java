@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
@@ -19,7 +18,7 @@ class RejectedRequestTest {
   @BeforeEach
   void start() throws Exception {
     app = new FakeBackend("a");
-    proxy = Proxy.start(ProxyOptions.defaults(new InetSocketAddress("127.0.0.1", 0))
+    proxy = Proxy.start(TestTransport.options()
             .withRequestHeaderTimeout(Duration.ofMillis(300)),
         Pool.of(Selector.roundRobin(), List.of(app.backend())));
   }

@@ -7,7 +7,6 @@ import dev.nonstop.pool.Selector;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -39,7 +38,7 @@ class ResponseFramingTest {
   }
 
   private static Proxy proxyTo(SocketBackend backend) {
-    return Proxy.start(ProxyOptions.defaults(new InetSocketAddress("127.0.0.1", 0)).withMaxTries(1),
+    return Proxy.start(TestTransport.options().withMaxTries(1),
         Pool.of(Selector.roundRobin(), List.of(backend.backend("b"))));
   }
 

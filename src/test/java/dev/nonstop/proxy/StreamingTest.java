@@ -66,6 +66,7 @@ class StreamingTest {
     proxy = new ProcessBuilder(javaBin, "-Xmx64m", "-XX:MaxDirectMemorySize=64m",
         "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
         "dev.nonstop.cli.Main", "proxy", "--listen", "127.0.0.1:0", "--no-health-check",
+        "--transport", TestTransport.KIND.toString(),
         "--backend", "127.0.0.1:" + backend.getAddress().getPort())
         .redirectErrorStream(true)
         .start();

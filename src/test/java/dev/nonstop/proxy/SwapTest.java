@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
-import java.net.InetSocketAddress;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -19,7 +18,7 @@ class SwapTest {
       Pool blue = Pool.of(Selector.leastInFlight(), List.of(blue1.backend(), blue2.backend()));
       Pool green = blue.withBackends(List.of(green1.backend(), green2.backend()));
       try (Proxy proxy = Proxy.start(
-          ProxyOptions.defaults(new InetSocketAddress("127.0.0.1", 0)), blue)) {
+          TestTransport.options(), blue)) {
         RetryTest.Load load = new RetryTest.Load(proxy.address(), 4);
         for (int i = 0; i < 40; i++) {
           proxy.swap(i % 2 == 0 ? green : blue);

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;
@@ -15,7 +14,7 @@ class TimeoutTest {
   @Test
   void closesAnIdleClientConnection() throws Exception {
     try (FakeBackend app = new FakeBackend("a");
-        Proxy proxy = Proxy.start(ProxyOptions.defaults(new InetSocketAddress("127.0.0.1", 0))
+        Proxy proxy = Proxy.start(TestTransport.options()
                 .withIdleTimeout(Duration.ofMillis(200)),
             Pool.of(Selector.roundRobin(), List.of(app.backend())));
         RawClient c = new RawClient(proxy.address())) {
@@ -27,7 +26,7 @@ class TimeoutTest {
   @Test
   void closesIdlePooledConnectionsBeforeTheBackendKeepAlive() throws Exception {
     try (FakeBackend app = new FakeBackend("a");
-        Proxy proxy = Proxy.start(ProxyOptions.defaults(new InetSocketAddress("127.0.0.1", 0))
+        Proxy proxy = Proxy.start(TestTransport.options()
                 .withBackendKeepAlive(Duration.ofMillis(200)),
             Pool.of(Selector.roundRobin(), List.of(app.backend())));
         RawClient c = new RawClient(proxy.address())) {
