@@ -13,7 +13,6 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
@@ -59,6 +58,7 @@ public final class Proxy implements AutoCloseable {
   private final EventLoopGroup group;
   private final Map<EventExecutor, Worker> workers;
   private final Channel server;
+  private final TransportKind transport;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** The rendered maintenance page, or null when maintenance is off. */
   volatile byte[] maintenancePage;
@@ -67,10 +67,11 @@ public final class Proxy implements AutoCloseable {
   private Proxy(ProxyOptions options, Pool pool) {
     this.options = options;
     this.pool = new AtomicReference<>(pool);
-    Transport transport = Transport.select(options.transport());
     int threads = options.ioThreads() > 0 ? options.ioThreads()
         : Runtime.getRuntime().availableProcessors();
-    this.group = new MultiThreadIoEventLoopGroup(threads, transport.ioHandler());
+    Transport transport = Transport.open(options.transport(), threads);
+    this.group = transport.group();
+    this.transport = transport.kind();
     Map<EventExecutor, Worker> byLoop = new IdentityHashMap<>();
     for (EventExecutor e : group) {
       byLoop.put(e, new Worker((EventLoop) e, transport, options));
@@ -117,6 +118,11 @@ public final class Proxy implements AutoCloseable {
   /** The bound address (the real port when the options asked for port 0). */
   public InetSocketAddress address() {
     return (InetSocketAddress) server.localAddress();
+  }
+
+  /** The transport the event loops run on: never AUTO, but what AUTO found. */
+  public TransportKind transport() {
+    return transport;
   }
 
   public Pool pool() {

@@ -31,6 +31,12 @@ class ProxyCommandTest {
   }
 
   @Test
+  void rejectsAnUnknownTransport() {
+    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
+        "--transport", "kqueue")).contains("unknown transport 'kqueue' (expected: auto, io_uring, epoll or nio)");
+  }
+
+  @Test
   void requiresABackend() {
     assertThat(run("proxy", "--listen", "127.0.0.1:0")).contains("--backend");
   }

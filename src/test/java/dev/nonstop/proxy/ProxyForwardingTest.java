@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.nonstop.pool.Backend;
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.uring.IoUring;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
@@ -28,6 +30,15 @@ class ProxyForwardingTest {
   void stop() {
     proxy.close();
     app.close();
+  }
+
+  @Test
+  void runsOnTheTransportAskedForOrTheFastestOneHere() {
+    TransportKind expected = TestTransport.KIND != TransportKind.AUTO ? TestTransport.KIND
+        : IoUring.isAvailable() ? TransportKind.IO_URING
+        : Epoll.isAvailable() ? TransportKind.EPOLL
+        : TransportKind.NIO;
+    assertThat(proxy.transport()).isEqualTo(expected);
   }
 
   @Test
