@@ -516,9 +516,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   public void responseHead(ResponseReader r) {
     int code = r.status;
     if (code < 200) { // 1xx; no 101, since Upgrade is never forwarded
-      if (code == 100 && !informational && HttpUtil.is100ContinueExpected(request)) {
-        informational = true;
-        ctx.writeAndFlush(Framing.CONTINUE.duplicate(), ctx.voidPromise());
+      if (code == 100) {
+        // Only to a client that waits for it, and once: it then sends its body.
+        if (!informational && HttpUtil.is100ContinueExpected(request)) {
+          informational = true;
+          ctx.writeAndFlush(Framing.CONTINUE.duplicate(), ctx.voidPromise());
+        }
+      } else if (!http10) {
+        // Others (103 Early Hints) go on as they came; an HTTP/1.0 client knows none.
+        ctx.writeAndFlush(r.takeHead().writeShort(0x0d0a), ctx.voidPromise());
       }
       return;
     }

@@ -18,7 +18,10 @@ import io.netty.util.ByteProcessor;
 final class ResponseReader {
   /** Where a response goes: the exchange bound to the connection. */
   interface Sink {
-    /** A whole head, described by the reader's fields; its buffer is {@link #takeHead()}. */
+    /**
+     * A whole head, described by the reader's fields; its buffer is {@link #takeHead()}. An
+     * interim (1xx) head not taken is dropped.
+     */
     void responseHead(ResponseReader r);
 
     /** {@code len} bytes of body at {@code from} in {@code in}; copy or retain them to keep them. */
@@ -212,9 +215,11 @@ final class ResponseReader {
       return false;
     }
     if (status < 200) {
-      head.release(); // 1xx: tell the sink, then read the real head that follows
-      head = null;
-      sink.responseHead(this);
+      sink.responseHead(this); // 1xx: the sink may take its head; then the real head follows
+      if (head != null) {
+        head.release();
+        head = null;
+      }
       return true;
     }
     sink.responseHead(this);

@@ -86,6 +86,25 @@ class ResponseFramingTest {
   }
 
   @Test
+  void earlyHintsReachAnHttp11ClientBeforeTheResponseButNotAnHttp10One() throws Exception {
+    try (SocketBackend backend = answering("HTTP/1.1 103 Early Hints\r\n"
+            + "Link: </style.css>; rel=preload\r\nKeep-Alive: timeout=5\r\n\r\n"
+            + new String(SocketBackend.ok("page"), StandardCharsets.ISO_8859_1), false);
+        Proxy proxy = proxyTo(backend);
+        RawClient c = new RawClient(proxy.address())) {
+      RawClient.Response hints = c.get("/");
+      assertThat(hints.status()).isEqualTo(103);
+      assertThat(hints.header("Link")).isEqualTo("</style.css>; rel=preload");
+      assertThat(hints.header("Keep-Alive")).isNull(); // hop-by-hop, in a 1xx too
+      assertThat(c.read().body()).isEqualTo("page");
+      c.send("GET / HTTP/1.0\r\nConnection: keep-alive\r\n\r\n");
+      RawClient.Response old = c.read();
+      assertThat(old.status()).isEqualTo(200);
+      assertThat(old.body()).isEqualTo("page");
+    }
+  }
+
+  @Test
   void anHttp10ClientThatAsksForKeepAliveKeepsItsConnection() throws Exception {
     try (SocketBackend backend = answering(
             new String(SocketBackend.ok("fine"), StandardCharsets.ISO_8859_1), false);
