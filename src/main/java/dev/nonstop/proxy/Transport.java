@@ -4,17 +4,25 @@ import io.netty.channel.EventLoopGroup;
 import io.netty.channel.IoHandlerFactory;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.ServerChannel;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerSocketChannel;
+import io.netty.channel.epoll.EpollSocketChannel;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.channel.uring.IoUring;
+import io.netty.channel.uring.IoUringIoHandler;
+import io.netty.channel.uring.IoUringServerSocketChannel;
+import io.netty.channel.uring.IoUringSocketChannel;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The event loops and their I/O: io_uring where the kernel offers it, else native epoll, else NIO.
- * The native transports are runtime-only dependencies of the build, so they are looked up by name.
+ * Netty's native transports load their library lazily and report, not throw, when it is missing.
  */
 record Transport(
     TransportKind kind,
@@ -38,7 +46,7 @@ record Transport(
     for (TransportKind k : kinds) {
       try {
         return open0(k, threads);
-      } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
+      } catch (LinkageError | RuntimeException e) {
         String why = "transport " + k + " is not available here: " + reason(e);
         if (wanted != TransportKind.AUTO) {
           throw new IllegalArgumentException(why, e);
@@ -50,43 +58,36 @@ record Transport(
     throw last;
   }
 
-  private static Transport open0(TransportKind kind, int threads)
-      throws ReflectiveOperationException {
+  private static Transport open0(TransportKind kind, int threads) {
     switch (kind) {
       case IO_URING:
-        return nativeTransport(kind, "io.netty.channel.uring.IoUring", threads);
+        IoUring.ensureAvailability();
+        return started(kind, threads, IoUringIoHandler.newFactory(),
+            IoUringServerSocketChannel.class, IoUringSocketChannel.class);
       case EPOLL:
-        return nativeTransport(kind, "io.netty.channel.epoll.Epoll", threads);
+        Epoll.ensureAvailability();
+        return started(kind, threads, EpollIoHandler.newFactory(),
+            EpollServerSocketChannel.class, EpollSocketChannel.class);
       default:
-        return new Transport(kind, new MultiThreadIoEventLoopGroup(threads, NioIoHandler.newFactory()),
+        return started(kind, threads, NioIoHandler.newFactory(),
             NioServerSocketChannel.class, NioSocketChannel.class);
     }
   }
 
-  /** {@code prefix} names Netty's classes: {@code prefix}, {@code prefix}IoHandler and so on. */
-  private static Transport nativeTransport(TransportKind kind, String prefix, int threads)
-      throws ReflectiveOperationException {
-    ClassLoader cl = Transport.class.getClassLoader();
-    Class<?> probe = Class.forName(prefix, true, cl);
-    if (!(Boolean) probe.getMethod("isAvailable").invoke(null)) {
-      throw new IllegalStateException(
-          String.valueOf(probe.getMethod("unavailabilityCause").invoke(null)));
-    }
-    IoHandlerFactory factory = (IoHandlerFactory)
-        Class.forName(prefix + "IoHandler", true, cl).getMethod("newFactory").invoke(null);
-    Class<? extends ServerChannel> server =
-        Class.forName(prefix + "ServerSocketChannel", true, cl).asSubclass(ServerChannel.class);
-    Class<? extends SocketChannel> socket =
-        Class.forName(prefix + "SocketChannel", true, cl).asSubclass(SocketChannel.class);
-    // The loops' handlers (io_uring's rings) are made here, so a refusal shows now.
-    return new Transport(kind, new MultiThreadIoEventLoopGroup(threads, factory), server, socket);
+  /** The loops' handlers (io_uring's rings) are made here, so a refusal shows now. */
+  private static Transport started(TransportKind kind, int threads, IoHandlerFactory io,
+      Class<? extends ServerChannel> server, Class<? extends SocketChannel> socket) {
+    return new Transport(kind, new MultiThreadIoEventLoopGroup(threads, io), server, socket);
   }
 
+  /** The deepest message in {@code e}'s causes: the one that names what the system refused. */
   private static String reason(Throwable e) {
-    Throwable t = e;
-    while (t.getCause() != null && t.getMessage() == null) {
-      t = t.getCause();
+    String why = e.toString();
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      if (t.getMessage() != null) {
+        why = t.getMessage();
+      }
     }
-    return t.getMessage() != null ? t.getMessage() : t.toString();
+    return why;
   }
 }
