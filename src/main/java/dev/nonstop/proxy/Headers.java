@@ -6,6 +6,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 
@@ -22,13 +23,8 @@ final class Headers {
    */
   private static final String[] DROPPED = {"keep-alive", "proxy-connection",
       "proxy-authenticate", "proxy-authorization", "trailer", "upgrade"};
-  private static final AsciiString[] DROPPED_NAMES = new AsciiString[DROPPED.length];
-
-  static {
-    for (int i = 0; i < DROPPED.length; i++) {
-      DROPPED_NAMES[i] = AsciiString.cached(DROPPED[i]);
-    }
-  }
+  private static final AsciiString[] DROPPED_NAMES =
+      Arrays.stream(DROPPED).map(AsciiString::cached).toArray(AsciiString[]::new);
 
   private Headers() {}
 
@@ -114,28 +110,24 @@ final class Headers {
   static final byte[] CHUNKED_BYTES = bytes("chunked");
   static final byte[] CLOSE_BYTES = bytes("close");
   static final byte[] KEEP_ALIVE_BYTES = bytes("keep-alive");
-  /** The names {@link #kind} knows, with their kinds; the dropped ones are {@link #DROPPED}'s. */
-  private static final byte[][] NAMES = new byte[4 + DROPPED.length][];
-  private static final int[] KINDS = new int[NAMES.length];
-
-  static {
-    String[] special = {"content-length", "transfer-encoding", "connection", "te"};
-    int[] kinds = {CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION, HOP_BY_HOP};
-    for (int i = 0; i < NAMES.length; i++) {
-      NAMES[i] = bytes(i < special.length ? special[i] : DROPPED[i - special.length]);
-      KINDS[i] = i < special.length ? kinds[i] : HOP_BY_HOP;
-    }
-  }
+  /** The hop-by-hop names with rules of their own, and their kinds. */
+  private static final byte[][] SPECIAL = {bytes("content-length"), bytes("transfer-encoding"),
+      bytes("connection"), bytes("te")};
+  private static final int[] SPECIAL_KINDS = {CONTENT_LENGTH, TRANSFER_ENCODING, CONNECTION,
+      HOP_BY_HOP};
+  private static final byte[][] DROPPED_BYTES =
+      Arrays.stream(DROPPED).map(Headers::bytes).toArray(byte[][]::new);
 
   /** What the header named by the bytes {@code [from, to)} of {@code b} is to a proxy. */
   static int kind(ByteBuf b, int from, int to) {
-    int len = to - from;
-    if (len > 19 || len < 2) {
-      return END_TO_END;
+    for (int i = 0; i < SPECIAL.length; i++) {
+      if (equalsIgnoreCase(b, from, to, SPECIAL[i])) {
+        return SPECIAL_KINDS[i];
+      }
     }
-    for (int i = 0; i < NAMES.length; i++) {
-      if (NAMES[i].length == len && equalsIgnoreCase(b, from, to, NAMES[i])) {
-        return KINDS[i];
+    for (byte[] name : DROPPED_BYTES) {
+      if (equalsIgnoreCase(b, from, to, name)) {
+        return HOP_BY_HOP;
       }
     }
     return END_TO_END;
