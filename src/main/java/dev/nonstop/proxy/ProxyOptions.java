@@ -20,6 +20,7 @@ import java.time.Duration;
  * @param ejectAfter consecutive live-traffic failures that mark a backend DOWN (0 = never)
  * @param ioThreads event loops; 0 = one per core
  * @param transport the event loops' I/O: io_uring, epoll or NIO; AUTO takes the fastest available
+ * @param limits what one client, and all of them together, may cost the proxy
  */
 public record ProxyOptions(
     InetSocketAddress listen,
@@ -31,7 +32,8 @@ public record ProxyOptions(
     int maxTries,
     int ejectAfter,
     int ioThreads,
-    TransportKind transport) {
+    TransportKind transport,
+    Limits limits) {
 
   public ProxyOptions {
     requireNonNull(listen, "listen");
@@ -50,6 +52,7 @@ public record ProxyOptions(
       throw new IllegalArgumentException("ioThreads: " + ioThreads + " (expected: >= 0)");
     }
     requireNonNull(transport, "transport");
+    requireNonNull(limits, "limits");
   }
 
   public static ProxyOptions defaults(InetSocketAddress listen) {
@@ -63,47 +66,53 @@ public record ProxyOptions(
         3,
         5,
         0,
-        TransportKind.AUTO);
+        TransportKind.AUTO,
+        Limits.DEFAULT);
   }
 
   public ProxyOptions withResponseTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, timeout, idleTimeout, requestHeaderTimeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits);
   }
 
   public ProxyOptions withIdleTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, timeout, requestHeaderTimeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits);
   }
 
   public ProxyOptions withRequestHeaderTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout, timeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits);
   }
 
   public ProxyOptions withBackendKeepAlive(Duration keepAlive) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, keepAlive, maxTries, ejectAfter, ioThreads, transport);
+        requestHeaderTimeout, keepAlive, maxTries, ejectAfter, ioThreads, transport, limits);
   }
 
   public ProxyOptions withEjectAfter(int failures) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, backendKeepAlive, maxTries, failures, ioThreads, transport);
+        requestHeaderTimeout, backendKeepAlive, maxTries, failures, ioThreads, transport, limits);
   }
 
   public ProxyOptions withMaxTries(int tries) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, backendKeepAlive, tries, ejectAfter, ioThreads, transport);
+        requestHeaderTimeout, backendKeepAlive, tries, ejectAfter, ioThreads, transport, limits);
   }
 
   public ProxyOptions withIoThreads(int threads) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, threads, transport);
+        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, threads, transport, limits);
   }
 
   public ProxyOptions withTransport(TransportKind kind) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, kind);
+        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, kind, limits);
+  }
+
+  public ProxyOptions withLimits(Limits l) {
+    return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
+        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, l);
   }
 
   private static void positive(Duration d, String name) {
