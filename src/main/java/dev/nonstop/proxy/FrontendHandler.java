@@ -55,6 +55,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private final long headNanos;
   private final long responseNanos;
   private final int ejectAfter;
+  private final long maxBody;
   private final ChannelFutureListener headWrittenListener = this::headWritten;
   private ChannelHandlerContext ctx;
   private String clientIp;
@@ -110,6 +111,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   /** Copies of the body chunks sent on this try, for a retry of a retryable request. */
   private ArrayDeque<HttpContent> replay;
   private int replayBytes;
+  /** Body bytes of the current request read so far, against the body limit. */
+  private long bodyBytes;
   /** The body outgrew {@link #MAX_REPLAY}: once sent, the request cannot be sent again. */
   private boolean replayLost;
   /** Pipelined messages of the next requests, handled once the current one ends. */
@@ -123,6 +126,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     this.headNanos = o.requestHeaderTimeout().toNanos();
     this.responseNanos = o.responseTimeout().toNanos();
     this.ejectAfter = o.ejectAfter();
+    this.maxBody = o.limits().maxBody();
     this.tried = new Backend[o.maxTries()];
   }
 
@@ -243,6 +247,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       reject(400);
       return;
     }
+    int problem = RequestRules.check(req);
+    if (problem != RequestRules.OK) {
+      reject(problem);
+      return;
+    }
+    if (maxBody > 0 && HttpUtil.getContentLength(req, 0L) > maxBody) {
+      reject(413); // before anything reaches a backend
+      return;
+    }
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
     active = true;
     request = req;
@@ -274,17 +287,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     if (c.decoderResult().isFailure()) {
       // A broken chunk: the body cannot be trusted, and neither can the rest of the stream.
       c.release();
-      detachBackend();
-      if (responseStarted) {
-        ctx.close();
-      } else {
-        keepAlive = false;
-        releaseBackend(0);
-        replyLocal(400, Replies.plain(400, true, isHead), true);
-      }
+      abandonRequest(400);
+      return;
+    }
+    bodyBytes += c.content().readableBytes();
+    if (maxBody > 0 && bodyBytes > maxBody) {
+      c.release();
+      abandonRequest(413); // a chunked body that outgrew the limit: never sent whole
       return;
     }
     boolean last = c instanceof LastHttpContent;
+    if (last && requestChunked) {
+      Headers.cleanTrailers(((LastHttpContent) c).trailingHeaders());
+    }
     if (last) {
       requestDone = true;
     } else if (!responseStarted) {
@@ -308,6 +323,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       flushBackend = false;
       ch.flush();
       awaitResponse();
+    }
+  }
+
+  /**
+   * Gives up on a request whose body went wrong midway: its backend connection is closed (the
+   * backend never sees the body end), the client gets {@code status} if no response started,
+   * and the connection closes, since the rest of its bytes cannot be trusted.
+   */
+  private void abandonRequest(int status) {
+    detachBackend();
+    if (responseStarted) {
+      ctx.close();
+    } else {
+      keepAlive = false;
+      releaseBackend(0);
+      replyLocal(status, Replies.plain(status, true, isHead), true);
     }
   }
 
@@ -788,6 +819,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     releaseAll(replay);
     replayBytes = 0;
     replayLost = false;
+    bodyBytes = 0;
   }
 
   /** Handles pipelined requests already read, then waits for the next one. */

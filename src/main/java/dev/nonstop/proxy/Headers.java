@@ -54,7 +54,11 @@ final class Headers {
     h.remove(HttpHeaderNames.TRANSFER_ENCODING);
   }
 
-  /** Removes the headers a Connection value names, but never TE (kept as {@code trailers}). */
+  /**
+   * Removes the headers a Connection value names, but never TE (kept as {@code trailers}) and never
+   * one the proxy frames or routes by: dropping Content-Length or Transfer-Encoding while the body
+   * still goes on would make the body a second request on the backend connection.
+   */
   private static void removeNamed(HttpHeaders h, String value) {
     if (HttpHeaderValues.KEEP_ALIVE.contentEqualsIgnoreCase(value)
         || HttpHeaderValues.CLOSE.contentEqualsIgnoreCase(value)) {
@@ -66,10 +70,35 @@ final class Headers {
       int comma = value.indexOf(',', i);
       int end = comma < 0 ? n : comma;
       String name = value.substring(i, end).trim();
-      if (!name.isEmpty() && !HttpHeaderNames.TE.contentEqualsIgnoreCase(name)) {
+      if (!name.isEmpty() && !neverNamed(name)) {
         h.remove(name);
       }
       i = end + 1;
+    }
+  }
+
+  private static boolean neverNamed(String name) {
+    return HttpHeaderNames.TE.contentEqualsIgnoreCase(name)
+        || HttpHeaderNames.CONTENT_LENGTH.contentEqualsIgnoreCase(name)
+        || HttpHeaderNames.TRANSFER_ENCODING.contentEqualsIgnoreCase(name)
+        || HttpHeaderNames.HOST.contentEqualsIgnoreCase(name);
+  }
+
+  /**
+   * Removes from a request's trailers what may not stand there (RFC 9110 6.5.1) and a backend
+   * might still act on: framing, routing (Host) and hop-by-hop fields.
+   */
+  static void cleanTrailers(HttpHeaders trailers) {
+    if (trailers.isEmpty()) {
+      return;
+    }
+    trailers.remove(HttpHeaderNames.CONTENT_LENGTH);
+    trailers.remove(HttpHeaderNames.TRANSFER_ENCODING);
+    trailers.remove(HttpHeaderNames.HOST);
+    trailers.remove(HttpHeaderNames.CONNECTION);
+    trailers.remove(HttpHeaderNames.TE);
+    for (AsciiString name : DROPPED_NAMES) {
+      trailers.remove(name);
     }
   }
 

@@ -91,7 +91,7 @@ public final class Proxy implements AutoCloseable {
             protected void initChannel(Channel ch) {
               // Requests are decoded by Netty; responses leave as bytes the frontend wrote.
               FrontendHandler frontend = new FrontendHandler(Proxy.this, workers.get(ch.eventLoop()));
-              ch.pipeline().addLast(new RequestDecoder(frontend), frontend);
+              ch.pipeline().addLast(new RequestDecoder(frontend, options.limits().maxBody()), frontend);
             }
           })
           .bind(options.listen())

@@ -16,11 +16,14 @@ final class Replies {
     switch (status) {
       case 400: return bytes("bad request\n");
       case 408: return bytes("request header timeout\n");
+      case 413: return bytes("request body too large\n");
       case 414: return bytes("request line too long\n");
       case 431: return bytes("request headers too large\n");
       case 502: return bytes("bad gateway: the backend failed\n");
       case 503: return bytes("service unavailable: no backend\n");
+      case 501: return bytes("not implemented: the proxy does not forward this method\n");
       case 504: return bytes("gateway timeout: the backend did not answer in time\n");
+      case 505: return bytes("HTTP version not supported: use HTTP/1.1 or HTTP/1.0\n");
       default: return bytes(HttpResponseStatus.valueOf(status).reasonPhrase() + "\n");
     }
   }
@@ -28,7 +31,7 @@ final class Replies {
   private static final byte[][] TEXTS = new byte[600][];
 
   static {
-    for (int s : new int[] {400, 408, 414, 431, 502, 503, 504}) {
+    for (int s : new int[] {400, 408, 413, 414, 431, 501, 502, 503, 504, 505}) {
       TEXTS[s] = text(s);
     }
   }

@@ -10,7 +10,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-/** Point 9: malformed, oversized and slow requests get their status, and never reach a backend. */
+/** Malformed, oversized, unsupported and slow requests get their status, and never reach a backend. */
 class RejectedRequestTest {
   private FakeBackend app;
   private Proxy proxy;
@@ -82,5 +82,47 @@ class RejectedRequestTest {
   void cutsOffASlowlorisWith408() throws Exception {
     // Part of a head, then nothing: the header timeout (300 ms here) ends it.
     expectClosedWith("GET / HTTP/1.1\r\nHost: t\r\nX-Slow: ", 408);
+  }
+
+  @Test
+  void answers400ToANulByteInTheTarget() throws Exception {
+    expectClosedWith("GET /a\u0000b HTTP/1.1\r\nHost: t\r\n\r\n", 400);
+  }
+
+  @Test
+  void answers400ToAControlCharacterInTheTarget() throws Exception {
+    expectClosedWith("GET /a\u0001b HTTP/1.1\r\nHost: t\r\n\r\n", 400);
+  }
+
+  @Test
+  void answers400ToAnHttp11RequestWithoutHost() throws Exception {
+    expectClosedWith("GET / HTTP/1.1\r\nX-A: 1\r\n\r\n", 400);
+  }
+
+  @Test
+  void answers400ToTwoHostHeaders() throws Exception {
+    expectClosedWith("GET / HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n", 400);
+  }
+
+  @Test
+  void answers400ToAnAbsoluteTargetWithoutAHost() throws Exception {
+    expectClosedWith("GET http:///p HTTP/1.1\r\nHost: a\r\n\r\n", 400);
+  }
+
+  @Test
+  void answers505ToHttpVersionsOtherThan10And11() throws Exception {
+    for (String v : List.of("HTTP/2.0", "HTTP/1.2", "HTTP/9.9", "HTTP/0.9")) {
+      expectClosedWith("GET / " + v + "\r\nHost: t\r\n\r\n", 505);
+    }
+  }
+
+  @Test
+  void answers505ToTheHttp2PrefaceWhileHttp2IsOff() throws Exception {
+    expectClosedWith("PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 505);
+  }
+
+  @Test
+  void answers501ToConnect() throws Exception {
+    expectClosedWith("CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n", 501);
   }
 }
