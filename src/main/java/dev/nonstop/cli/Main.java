@@ -1,5 +1,6 @@
 package dev.nonstop.cli;
 
+import dev.nonstop.proxy.Fatal;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -27,6 +28,7 @@ public final class Main implements Runnable {
   @CommandLine.Spec CommandLine.Model.CommandSpec spec;
 
   public static void main(String[] args) {
+    Fatal.install();
     System.exit(commandLine().execute(args));
   }
 

@@ -81,6 +81,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Fatal.exitOnOutOfMemory(cause);
     // channelInactive follows the close and reports the failure once.
     failure = cause;
     ctx.close();

@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -23,6 +24,7 @@ import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,7 +47,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private static final int HEAD = 2;
   private static final int BODY = 3;
   private static final int AWAIT = 4;
-  private static final int MAX_QUEUED = 32;
+  /** The client takes none of its response: the send timeout runs. */
+  private static final int SEND = 5;
+  /** After an error answer: reading and dropping what the client still sends, then closing. */
+  private static final int LINGER = 6;
+  /** Lingering ends after this long without a byte from the client (nginx: 5 s)... */
+  static final long LINGER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(5);
+  /** ...or this long in all (nginx: 30 s)... */
+  private static final long LINGER_TOTAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+  /** ...or after this many bytes dropped. */
+  private static final long LINGER_MAX_BYTES = 1024 * 1024;
   /** A retryable request's body is kept for a retry up to this size. */
   static final int MAX_REPLAY = 64 * 1024;
 
@@ -56,6 +67,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private final long responseNanos;
   private final int ejectAfter;
   private final long maxBody;
+  private final long sendNanos;
+  private final long bodyWindowNanos;
+  private final long bodyWindowBytes;
   private final ChannelFutureListener headWrittenListener = this::headWritten;
   private ChannelHandlerContext ctx;
   private String clientIp;
@@ -67,6 +81,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private int phase;
   private long deadline;
   private long firstByte;
+  /** Body bytes read when the current body-rate window began. */
+  private long windowMark;
+  /** Reading the body paused in this window (the backend was slow, not the client). */
+  private boolean bodyStalled;
+  private long lingerEnd;
+  private long lingerBytes;
 
   // The exchange in flight.
   private boolean active;
@@ -127,6 +147,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     this.responseNanos = o.responseTimeout().toNanos();
     this.ejectAfter = o.ejectAfter();
     this.maxBody = o.limits().maxBody();
+    this.sendNanos = o.limits().sendTimeout().toNanos();
+    this.bodyWindowNanos = o.limits().bodyRateWindow().toNanos();
+    this.bodyWindowBytes = o.limits().minBytesPerWindow();
     this.tried = new Backend[o.maxTries()];
   }
 
@@ -146,12 +169,28 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     ctx.read();
   }
 
-  /** Called by the decoder on every read: the first byte after an idle spell starts the head timer. */
-  void bytesArrived() {
+  /**
+   * Called by the decoder on every read of {@code n} bytes: the first byte after an idle spell
+   * starts the head timer; while lingering, bytes are counted against its bound.
+   */
+  void bytesArrived(int n) {
     if (phase == IDLE) {
       firstByte = System.nanoTime();
       arm(HEAD, headNanos);
+    } else if (phase == LINGER) {
+      lingerBytes += n;
+      if (lingerBytes > LINGER_MAX_BYTES) {
+        phase = NONE;
+        ctx.close();
+      } else {
+        deadline = Math.min(System.nanoTime() + LINGER_IDLE_NANOS, lingerEnd);
+      }
     }
+  }
+
+  /** Whether what the client sends now is dropped unread: the decoder then skips it. */
+  boolean lingering() {
+    return phase == LINGER;
   }
 
   @Override
@@ -185,6 +224,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       conn.channel().flush();
     }
     if (closing) {
+      if (phase == LINGER) {
+        ctx.read();
+      }
       return;
     }
     if (!active) {
@@ -195,18 +237,25 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
           ctx.read();
         } else {
           clientPaused = true;
+          bodyStalled = true;
         }
+      } else {
+        bodyStalled = true;
       }
-    } else if (queued == null || queued.size() < MAX_QUEUED) {
+    } else if (queued == null || queued.isEmpty()) {
       // The request is whole, yet a read stays pending: a client that goes away is noticed at
-      // once, and epoll is spared re-arming the socket on every request. What a pipelining
-      // client sends meanwhile waits in the queue, and reading stops when that fills.
+      // once, and epoll is spared re-arming the socket on every request. A pipelining client is
+      // read at most one read ahead: once a next request waits here, reading stops until this
+      // one's response is out, so a connection holds at most one read's bytes (backpressure).
       ctx.read();
     }
   }
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
+    if (phase == SEND && ctx.channel().isWritable()) {
+      phase = NONE; // the client took some of its response: progress
+    }
     if (backendPaused && ctx.channel().isWritable() && conn != null) {
       backendPaused = false;
       conn.channel().read();
@@ -215,6 +264,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   @Override
   public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+    Fatal.exitOnOutOfMemory(cause);
     log.debug("client connection {} failed", ctx.channel(), cause);
     ctx.close();
   }
@@ -269,6 +319,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     status = 0;
     tries = 0;
     staleRetries = 0;
+    if (proxy.memory.isShort()) {
+      keepAlive = false; // and no new work from this connection either
+      replyLocal(503, Replies.overloaded(isHead), true);
+      return;
+    }
     byte[] page = proxy.maintenancePage;
     if (page != null) {
       boolean close = closeAfterLocalReply();
@@ -280,6 +335,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
     Headers.addForwarded(h, clientIp);
+    if (hasBody) {
+      windowMark = 0;
+      bodyStalled = false;
+      arm(BODY, bodyWindowNanos);
+    }
     dispatch();
   }
 
@@ -302,8 +362,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
     if (last) {
       requestDone = true;
-    } else if (!responseStarted) {
-      arm(BODY, idleNanos);
     }
     if (!hasBody) {
       c.release(); // the empty end of a bodiless request: the head already carried it
@@ -424,6 +482,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       return;
     }
     Channel ch = f.channel();
+    bodyStalled = true; // no body was read while the head was on its way
     if (held != null && !held.isEmpty()) {
       boolean last = false;
       HttpContent c;
@@ -644,7 +703,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       done.channel().close();
     }
     boolean close = !keepAlive;
-    flushLast(close);
+    if (close && clientStillSending()) {
+      lingerClose(); // the backend answered before the body ended: let the client hear it
+    } else {
+      flushLast(close);
+    }
     endExchange(status, false);
     if (close) {
       closing = true;
@@ -677,6 +740,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       c.channel().read();
     } else {
       backendPaused = true;
+      if (phase == NONE) {
+        arm(SEND, sendNanos);
+      }
     }
   }
 
@@ -720,6 +786,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
         reject(408);
         break;
       case BODY:
+        checkBodyRate();
+        break;
+      case SEND:
+        log.debug("client {} took none of its response for {} ms: closed", clientIp,
+            TimeUnit.NANOSECONDS.toMillis(sendNanos));
+        ctx.close(); // channelInactive releases the backend connection
+        break;
+      case LINGER:
         ctx.close();
         break;
       case AWAIT:
@@ -731,6 +805,22 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       default:
         break;
     }
+  }
+
+  /** A body-rate window ended: too few bytes end the request with 408, else a new window opens. */
+  private void checkBodyRate() {
+    if (!active || requestDone || responseStarted || closing) {
+      return;
+    }
+    if (!bodyStalled && bodyBytes - windowMark < bodyWindowBytes) {
+      log.debug("client {} sent {} body bytes in {} ms: 408", clientIp, bodyBytes - windowMark,
+          TimeUnit.NANOSECONDS.toMillis(bodyWindowNanos));
+      abandonRequest(408);
+      return;
+    }
+    bodyStalled = clientPaused || conn == null || !headWritten;
+    windowMark = bodyBytes;
+    arm(BODY, bodyWindowNanos);
   }
 
   /** Drain deadline: ends the exchange bound to {@code b}, if any. */
@@ -760,7 +850,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     phase = NONE;
     long began = firstByte != 0 ? firstByte : System.nanoTime();
     ctx.write(Replies.plain(s, true, false), ctx.voidPromise());
-    flushLast(true);
+    lingerClose(); // the rest of that request, or more of it, may still be on its way
     proxy.listener.completed(null, s, System.nanoTime() - began, true);
   }
 
@@ -772,7 +862,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private void replyLocal(int s, ByteBuf res, boolean close) {
     responseStarted = true;
     ctx.write(res, ctx.voidPromise());
-    flushLast(close);
+    if (close && clientStillSending()) {
+      lingerClose();
+    } else {
+      flushLast(close);
+    }
     endExchange(s, true);
     if (close) {
       closing = true;
@@ -783,6 +877,40 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   private boolean closeAfterLocalReply() {
     return !keepAlive || (hasBody && !requestDone);
+  }
+
+  private boolean clientStillSending() {
+    return active && hasBody && !requestDone;
+  }
+
+  /**
+   * Closes after an answer the client may not be reading yet because it is still sending: a close
+   * with unread bytes would reset the connection and destroy the answer in the client's buffer.
+   * So the write side is shut once the answer is out, and what still comes is read and dropped
+   * until the client closes, or a bound of time or bytes passes (nginx's lingering close).
+   */
+  private void lingerClose() {
+    closing = true;
+    phase = NONE;
+    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
+      Channel ch = f.channel();
+      if (!f.isSuccess() || !(ch instanceof DuplexChannel) || !ch.isActive()) {
+        ch.close();
+        return;
+      }
+      ((DuplexChannel) ch).shutdownOutput().addListener((ChannelFuture s) -> {
+        if (!s.isSuccess()) {
+          ch.close();
+          return;
+        }
+        long now = System.nanoTime();
+        lingerEnd = now + LINGER_TOTAL_NANOS;
+        lingerBytes = 0;
+        phase = LINGER;
+        deadline = now + LINGER_IDLE_NANOS;
+        ctx.read();
+      });
+    });
   }
 
   /** Flushes what was written; closes the connection once it is out if {@code close}. */

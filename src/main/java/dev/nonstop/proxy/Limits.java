@@ -15,7 +15,9 @@ import java.time.Duration;
  * @param sendTimeout a client that takes none of its response for this long is closed, and its
  *     backend connection released
  * @param minBodyRate bytes per second a client must send of a request body, judged over each
- *     {@link #BODY_RATE_WINDOW} (0 = no minimum)
+ *     {@code bodyRateWindow} while the proxy is reading it (0: at least one byte a window)
+ * @param bodyRateWindow the span a request body's rate is judged over; a window with too few
+ *     bytes ends the request with 408
  * @param maxBufferMemory buffer memory (bytes) past which new requests are refused with 503 while
  *     the ones under way finish (0 = three quarters of the JVM's direct memory limit)
  */
@@ -24,16 +26,15 @@ public record Limits(
     long maxBody,
     Duration sendTimeout,
     int minBodyRate,
+    Duration bodyRateWindow,
     long maxBufferMemory) {
-
-  /** The window a request body's rate is judged over. */
-  public static final Duration BODY_RATE_WINDOW = Duration.ofSeconds(10);
 
   public static final Limits DEFAULT = new Limits(
       0,
       100L * 1024 * 1024,
       Duration.ofSeconds(60),
       1024,
+      Duration.ofSeconds(10),
       0);
 
   public Limits {
@@ -50,28 +51,47 @@ public record Limits(
     if (minBodyRate < 0) {
       throw new IllegalArgumentException("minBodyRate: " + minBodyRate + " (expected: >= 0)");
     }
+    requireNonNull(bodyRateWindow, "bodyRateWindow");
+    if (bodyRateWindow.isNegative() || bodyRateWindow.isZero()) {
+      throw new IllegalArgumentException("bodyRateWindow: " + bodyRateWindow + " (expected: > 0)");
+    }
     if (maxBufferMemory < 0) {
       throw new IllegalArgumentException("maxBufferMemory: " + maxBufferMemory + " (expected: >= 0)");
     }
   }
 
   public Limits withMaxConnections(int n) {
-    return new Limits(n, maxBody, sendTimeout, minBodyRate, maxBufferMemory);
+    return new Limits(n, maxBody, sendTimeout, minBodyRate,
+        bodyRateWindow, maxBufferMemory);
   }
 
   public Limits withMaxBody(long bytes) {
-    return new Limits(maxConnections, bytes, sendTimeout, minBodyRate, maxBufferMemory);
+    return new Limits(maxConnections, bytes, sendTimeout, minBodyRate,
+        bodyRateWindow, maxBufferMemory);
   }
 
   public Limits withSendTimeout(Duration timeout) {
-    return new Limits(maxConnections, maxBody, timeout, minBodyRate, maxBufferMemory);
+    return new Limits(maxConnections, maxBody, timeout, minBodyRate,
+        bodyRateWindow, maxBufferMemory);
   }
 
   public Limits withMinBodyRate(int bytesPerSecond) {
-    return new Limits(maxConnections, maxBody, sendTimeout, bytesPerSecond, maxBufferMemory);
+    return new Limits(maxConnections, maxBody, sendTimeout, bytesPerSecond,
+        bodyRateWindow, maxBufferMemory);
+  }
+
+  public Limits withBodyRateWindow(Duration window) {
+    return new Limits(maxConnections, maxBody, sendTimeout, minBodyRate,
+        window, maxBufferMemory);
+  }
+
+  /** Bytes a body must bring in each window. */
+  long minBytesPerWindow() {
+    return Math.max(1, minBodyRate * bodyRateWindow.toMillis() / 1000);
   }
 
   public Limits withMaxBufferMemory(long bytes) {
-    return new Limits(maxConnections, maxBody, sendTimeout, minBodyRate, bytes);
+    return new Limits(maxConnections, maxBody, sendTimeout, minBodyRate,
+        bodyRateWindow, bytes);
   }
 }

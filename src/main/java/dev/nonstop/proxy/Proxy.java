@@ -63,6 +63,7 @@ public final class Proxy implements AutoCloseable {
   /** The rendered maintenance page, or null when maintenance is off. */
   volatile byte[] maintenancePage;
   volatile RequestListener listener = RequestListener.NONE;
+  final BufferMemory memory;
 
   private Proxy(ProxyOptions options, Pool pool) {
     this.options = options;
@@ -77,6 +78,9 @@ public final class Proxy implements AutoCloseable {
       byLoop.put(e, new Worker((EventLoop) e, transport, options));
     }
     this.workers = byLoop;
+    this.memory = BufferMemory.of(options.limits().maxBufferMemory());
+    group.next().scheduleAtFixedRate(Fatal.guard(memory::update), 0, BufferMemory.UPDATE_MILLIS,
+        TimeUnit.MILLISECONDS);
     try {
       this.server = new ServerBootstrap()
           .group(group)
@@ -102,6 +106,30 @@ public final class Proxy implements AutoCloseable {
       throw e;
     }
     log.info("proxy listening on {} ({}, {} event loops)", address(), transport.kind(), threads);
+    watchLoops();
+  }
+
+  /**
+   * An event loop that ended while the proxy is open (an Error escaped it: Netty logs it and lets
+   * the loop go) leaves its connections unserved: the process ends instead, to be restarted.
+   */
+  private void watchLoops() {
+    Thread watch = new Thread(() -> {
+      while (!closed.get()) {
+        for (EventExecutor e : group) {
+          if (e.isShuttingDown() && !closed.get()) {
+            Fatal.halt(System.err, "an event loop of the proxy ended unexpectedly");
+          }
+        }
+        try {
+          Thread.sleep(1000);
+        } catch (InterruptedException ex) {
+          return;
+        }
+      }
+    }, "nonstop-loop-watch");
+    watch.setDaemon(true);
+    watch.start();
   }
 
   /**

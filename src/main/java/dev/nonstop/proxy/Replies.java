@@ -42,6 +42,14 @@ final class Replies {
     return build(status, body, TEXT, close, head, "");
   }
 
+  private static final byte[] OVERLOADED =
+      bytes("service unavailable: the proxy is short of buffer memory, try again shortly\n");
+
+  /** The 503 while buffer memory runs short, with {@code Retry-After: 1}; the connection closes. */
+  static ByteBuf overloaded(boolean head) {
+    return build(503, OVERLOADED, TEXT, true, head, "Retry-After: 1\r\n");
+  }
+
   /** The 503 maintenance page, with {@code Retry-After: 30}. */
   static ByteBuf maintenance(byte[] page, boolean close, boolean head) {
     return build(503, page, HTML, close, head, "Retry-After: 30\r\n");

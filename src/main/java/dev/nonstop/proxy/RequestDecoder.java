@@ -42,7 +42,11 @@ final class RequestDecoder extends HttpRequestDecoder {
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-    frontend.bytesArrived();
+    frontend.bytesArrived(msg instanceof ByteBuf ? ((ByteBuf) msg).readableBytes() : 0);
+    if (frontend.lingering()) {
+      ReferenceCountUtil.release(msg); // after an error answer: counted, never decoded
+      return;
+    }
     super.channelRead(ctx, msg);
   }
 

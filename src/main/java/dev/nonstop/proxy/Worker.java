@@ -39,17 +39,19 @@ final class Worker {
             (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
     // Sweep four times per keep-alive and close a little early, so no idle connection outlives it.
     long period = Math.max(TimeUnit.MILLISECONDS.toNanos(5), keepAlive / 4);
-    loop.scheduleAtFixedRate(() -> pool.expire(System.nanoTime(), period), period, period,
-        TimeUnit.NANOSECONDS);
+    loop.scheduleAtFixedRate(Fatal.guard(() -> pool.expire(System.nanoTime(), period)), period,
+        period, TimeUnit.NANOSECONDS);
     // One tick checks every client connection's deadline: no timer is scheduled or cancelled per
     // request, at the price of timeouts firing up to a tick late.
     long tick = tick(options);
-    loop.scheduleAtFixedRate(this::tick, tick, tick, TimeUnit.NANOSECONDS);
+    loop.scheduleAtFixedRate(Fatal.guard(this::tick), tick, tick, TimeUnit.NANOSECONDS);
   }
 
   static long tick(ProxyOptions o) {
     long min = Math.min(Math.min(o.responseTimeout().toNanos(), o.idleTimeout().toNanos()),
         o.requestHeaderTimeout().toNanos());
+    min = Math.min(min, Math.min(o.limits().sendTimeout().toNanos(),
+        o.limits().bodyRateWindow().toNanos()));
     return Math.max(TimeUnit.MILLISECONDS.toNanos(10),
         Math.min(TimeUnit.MILLISECONDS.toNanos(250), min / 8));
   }

@@ -1,0 +1,115 @@
+package dev.nonstop.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nonstop.pool.Pool;
+import dev.nonstop.pool.Selector;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Clients too slow to read their response or to send their body do not hold a backend. */
+class SlowClientTest {
+  private static final int BIG = 32 * 1024 * 1024;
+
+  /** Answers every request with {@link #BIG} bytes, written as fast as the proxy takes them. */
+  private static SocketBackend bigResponses() throws Exception {
+    return new SocketBackend((socket, b) -> {
+      InputStream in = socket.getInputStream();
+      OutputStream out = socket.getOutputStream();
+      while (b.readWhole(in) != null) {
+        out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + BIG + "\r\n\r\n")
+            .getBytes(StandardCharsets.ISO_8859_1));
+        byte[] chunk = new byte[64 * 1024];
+        for (int sent = 0; sent < BIG; sent += chunk.length) {
+          out.write(chunk); // blocks once the proxy stops reading: the test's own backpressure
+        }
+        out.flush();
+      }
+    });
+  }
+
+  @Test
+  void closesAClientThatStopsReadingItsResponseAndReleasesTheBackend() throws Exception {
+    try (SocketBackend backend = bigResponses();
+        Proxy proxy = Proxy.start(TestTransport.options().withLimits(
+                Limits.DEFAULT.withSendTimeout(Duration.ofMillis(500))),
+            Pool.of(Selector.roundRobin(), List.of(backend.backend("a"))));
+        RawClient c = new RawClient(proxy.address())) {
+      c.socket.setReceiveBufferSize(4096);
+      c.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+      // The client reads nothing: the proxy gives up on it and closes the backend connection.
+      await().atMost(Duration.ofSeconds(10)).until(() -> backend.closed.get() == 1);
+      assertThat(proxy.pool().backends().get(0).inFlight()).isZero();
+      long got = c.socket.getInputStream().transferTo(OutputStream.nullOutputStream());
+      assertThat(got).as("bytes the client got before the close").isLessThan(BIG);
+    }
+  }
+
+  @Test
+  void keepsAClientThatReadsSlowlyButSteadily() throws Exception {
+    try (SocketBackend backend = bigResponses();
+        Proxy proxy = Proxy.start(TestTransport.options().withLimits(
+                Limits.DEFAULT.withSendTimeout(Duration.ofMillis(500))),
+            Pool.of(Selector.roundRobin(), List.of(backend.backend("a"))));
+        RawClient c = new RawClient(proxy.address())) {
+      c.send("GET /big HTTP/1.1\r\nHost: t\r\n\r\n");
+      InputStream in = c.socket.getInputStream();
+      byte[] buf = new byte[256 * 1024];
+      long total = 0;
+      int n;
+      while (total < BIG && (n = in.read(buf)) > 0) {
+        total += n;
+      }
+      assertThat(total).isGreaterThanOrEqualTo(BIG);
+    }
+  }
+
+  @Test
+  void answers408ToABodyThatTricklesBelowTheMinimumRate() throws Exception {
+    try (FakeBackend app = new FakeBackend("a");
+        Proxy proxy = Proxy.start(TestTransport.options().withLimits(Limits.DEFAULT
+                .withMinBodyRate(100).withBodyRateWindow(Duration.ofMillis(500))),
+            Pool.of(Selector.roundRobin(), List.of(app.backend())));
+        RawClient c = new RawClient(proxy.address())) {
+      c.send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n");
+      // One byte every 100 ms: 5 bytes a window, where 50 are asked for.
+      RawClient.Response r = null;
+      for (int i = 0; i < 100 && r == null; i++) {
+        c.send("x");
+        if (c.socket.getInputStream().available() > 0) {
+          r = c.read();
+        } else {
+          Thread.sleep(100); // the slow client's own pace, not a wait for the proxy
+        }
+      }
+      assertThat(r).as("a response before the body ended").isNotNull();
+      assertThat(r.status()).isEqualTo(408);
+      await().atMost(Duration.ofSeconds(5))
+          .until(() -> proxy.pool().backends().get(0).inFlight() == 0);
+    }
+    // the backend got the head and part of a body, then its connection closed: no whole request
+  }
+
+  @Test
+  void passesABodySentInPausesAboveTheMinimumRate() throws Exception {
+    try (FakeBackend app = new FakeBackend("a");
+        Proxy proxy = Proxy.start(TestTransport.options().withLimits(Limits.DEFAULT
+                .withMinBodyRate(100).withBodyRateWindow(Duration.ofMillis(500))),
+            Pool.of(Selector.roundRobin(), List.of(app.backend())));
+        RawClient c = new RawClient(proxy.address())) {
+      c.send("POST /steady HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n");
+      for (int i = 0; i < 10; i++) {
+        c.send("y".repeat(100));
+        Thread.sleep(100); // 1000 bytes/s, ten times the minimum
+      }
+      RawClient.Response r = c.read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).isEqualTo("a POST /steady 1000");
+    }
+  }
+}
