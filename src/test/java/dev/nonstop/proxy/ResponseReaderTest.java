@@ -10,13 +10,34 @@ import org.junit.jupiter.api.Test;
 
 /** The reader sees the same responses however the bytes are cut into reads. */
 class ResponseReaderTest {
+  /**
+   * Responses with every kind of line end (a CRLF cut between two reads is one line end too), and
+   * the bytes a head may hold besides: HTAB and obs-text (0x80 and up) in values.
+   */
   private static final String STREAM =
       "HTTP/1.1 100 Continue\r\n\r\n"
       + "HTTP/1.1 200 OK\r\nServer: x\r\nConnection: keep-alive, X-Hop\r\nX-Hop: 1\r\n"
       + "Content-Length: 5\r\nKeep-Alive: timeout=5\r\n\r\nhello"
       + "HTTP/1.1 201 Created\nX-Bare-Lf: yes\nTransfer-Encoding: chunked\n\n"
       + "3;x=y\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n"
-      + "HTTP/1.1 204 No Content\r\nX-Folded: a\r\n b\r\n\r\n";
+      + "HTTP/1.1 204 No Content\r\nX-Tab: a\tb\r\nX-Latin: caf\u00e9 cr\u00e8me\r\n\r\n";
+
+  /** Heads with a byte or a line that a client could read otherwise than the reader. */
+  private static final String[] HOSTILE = {
+      "HTTP/1.1 200 OK\r\nX-A: 1\rX-B: 2\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-\rB: 2\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\rX-B: 2\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\r\n",
+      "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\rX-B: 2\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A: a\u0000b\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A: a\u001bb\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A: a\u007fb\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-A: a\r\n b\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\n\tX-A: a\nContent-Length: 0\n\n",
+      "HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\nX-Caf\u00e9: 1\r\nContent-Length: 0\r\n\r\n",
+      "HTTP/1.1 200 OK\r\n: 1\r\nContent-Length: 0\r\n\r\n",
+  };
 
   /** What a sink saw, written down as text. */
   private static final class Recorder implements ResponseReader.Sink {
@@ -81,8 +102,8 @@ class ResponseReaderTest {
         + "hello[end]"
         + "[head 201 framing=2 keepAlive=true]HTTP/1.1 201 Created\r\nX-Bare-Lf: yes\r\n"
         + "3;x=y\r\nabc\r\nA\r\n0123456789\r\n0\r\nX-T: 1\r\n\r\n[end]"
-        + "[head 204 framing=0 keepAlive=true]HTTP/1.1 204 No Content\r\nX-Folded: a\r\n b\r\n"
-        + "[end]");
+        + "[head 204 framing=0 keepAlive=true]HTTP/1.1 204 No Content\r\nX-Tab: a\tb\r\n"
+        + "X-Latin: caf\u00e9 cr\u00e8me\r\n[end]");
   }
 
   @Test
@@ -101,6 +122,21 @@ class ResponseReaderTest {
         for (int j = i + 1; j < n; j += 7) {
           assertThat(feed(dechunk, STREAM, i, j)).as("cuts at %d, %d", i, j)
               .isEqualTo(whole);
+        }
+      }
+    }
+  }
+
+  @Test
+  void aHeadWithABareCrAControlByteAFoldedLineOrABadNameIsMalformedHoweverCut() {
+    for (String hostile : HOSTILE) {
+      assertThat(feed(false, hostile)).as(hostile).startsWith("[malformed").doesNotContain("[head");
+      for (int i = 1; i < hostile.length(); i++) {
+        assertThat(feed(false, hostile, i)).as("%s cut at %d", hostile, i)
+            .startsWith("[malformed").doesNotContain("[head");
+        for (int j = i + 1; j < hostile.length(); j++) {
+          assertThat(feed(false, hostile, i, j)).as("%s cut at %d, %d", hostile, i, j)
+              .startsWith("[malformed").doesNotContain("[head");
         }
       }
     }
