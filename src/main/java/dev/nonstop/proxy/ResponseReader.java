@@ -35,6 +35,7 @@ final class ResponseReader {
     void responseMalformed(String why);
   }
 
+  /** The most bytes a head may have, up to and with its empty line; also the most held for one. */
   static final int MAX_HEAD = 64 * 1024;
   /** How a body is framed. */
   static final int NONE = 0;
@@ -148,19 +149,24 @@ final class ResponseReader {
 
   /** Feeds bytes read from the backend; does not release {@code in}. */
   void read(ByteBuf in) {
-    ByteBuf src = in;
     if (partial != null) {
-      partial.writeBytes(in);
-      src = partial;
+      readStashed(in);
     }
-    while (src != null && src.isReadable() && sink != null) {
+    if (partial == null) {
+      consume(in);
+      if (state == S_HEAD && sink != null && in.isReadable()) {
+        stash(in); // the start of a head: less than MAX_HEAD bytes, or the scan would have failed
+      }
+    }
+  }
+
+  /** Reads the bytes of {@code src} as far as they go. */
+  private void consume(ByteBuf src) {
+    while (src.isReadable() && sink != null) {
       switch (state) {
         case S_HEAD:
           if (!readHead(src)) {
-            if (state == S_HEAD && src == in) {
-              stash(in);
-            }
-            src = null;
+            return;
           }
           break;
         case S_LENGTH:
@@ -185,10 +191,32 @@ final class ResponseReader {
           break;
       }
     }
-    if (partial != null && (sink == null || (src == partial && !partial.isReadable()))) {
-      partial.release();
+  }
+
+  /**
+   * Goes on with a head whose start is in {@link #partial}. Only as much of {@code in} is added as
+   * the head may still grow by, so the stash never holds more than {@link #MAX_HEAD} bytes; what
+   * is left of {@code in} once the stash is used up is read from {@code in} itself.
+   */
+  private void readStashed(ByteBuf in) {
+    ByteBuf p = partial;
+    do {
+      // Interim heads already read from the stash are dropped: it holds the head under way only.
+      p.discardReadBytes();
+      p.writeBytes(in, Math.min(in.readableBytes(), MAX_HEAD - p.readableBytes()));
+      consume(p);
+      // Still a head under way, and more of in: an interim head made room in the stash. (A
+      // full stash without the head's end has failed.)
+    } while (p.isReadable() && in.isReadable() && state == S_HEAD && sink != null);
+    if (!p.isReadable() || state != S_HEAD || sink == null) {
+      p.release();
       partial = null;
     }
+  }
+
+  /** The bytes held for a head that has not all come yet; for tests. */
+  int held() {
+    return partial == null ? 0 : partial.capacity();
   }
 
   /** The backend closed the connection: ends a body that runs until the close. */
@@ -204,16 +232,19 @@ final class ResponseReader {
   // ---- head ----
 
   private void stash(ByteBuf in) {
-    partial = alloc.buffer(Math.max(256, in.readableBytes() * 2));
+    int n = in.readableBytes();
+    partial = alloc.buffer(Math.min(MAX_HEAD, Math.max(256, n * 2)), MAX_HEAD);
     partial.writeBytes(in);
   }
 
   /** Reads one head if it is all there; returns false when more bytes are needed (or it failed). */
   private boolean readHead(ByteBuf src) {
     int start = src.readerIndex();
-    int end = headEnd(src, start, src.writerIndex());
+    // No byte past the bound is looked at: a head that needs one is over it, however it was cut.
+    int limit = Math.min(src.writerIndex(), start + MAX_HEAD);
+    int end = headEnd(src, start, limit);
     if (end < 0) {
-      if (state == S_HEAD && src.readableBytes() > MAX_HEAD) {
+      if (state == S_HEAD && limit - start == MAX_HEAD) {
         fail("a response head over " + MAX_HEAD + " bytes");
       }
       return false;

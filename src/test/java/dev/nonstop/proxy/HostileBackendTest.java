@@ -12,13 +12,14 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
  * Backends that answer with heads a client must never see: bytes that split or smuggle header
- * lines. The client gets 502, none of the hostile bytes, and a proxy that
+ * lines, and heads without end. The client gets 502, none of the hostile bytes, and a proxy that
  * still serves it; the connection that carried them is never used again.
  */
 class HostileBackendTest {
@@ -55,6 +56,63 @@ class HostileBackendTest {
       assertThat(allOf(r)).doesNotContain(MARK);
       assertStillServes(c, backend);
     }
+  }
+
+  @Test
+  void aHeadWithoutEndIs502AtTheLimitWhileTheBackendIsStillSending() throws Exception {
+    try (SocketBackend backend = hostileOnce(out -> {
+          // 1 MiB of header lines and no empty line; then the connection stays open.
+          write(out, "HTTP/1.1 200 OK\r\n");
+          String filler = "X-Evil-%05d: " + "x".repeat(48) + "\r\n";
+          for (int i = 0; i < 16 * 1024; i++) {
+            write(out, String.format(Locale.ROOT, filler, i));
+          }
+          out.flush();
+        });
+        Proxy proxy = proxyTo(backend);
+        RawClient c = new RawClient(proxy.address())) {
+      // Far below the response timeout (60 s): the limit answers, not the clock.
+      c.socket.setSoTimeout(5_000);
+      RawClient.Response r = c.get("/");
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(allOf(r)).doesNotContain(MARK);
+      assertStillServes(c, backend);
+    }
+  }
+
+  @Test
+  void aHeadOneByteOverTheLimitIs502() throws Exception {
+    try (SocketBackend backend = hostileOnce(out -> write(out,
+            headOf(ResponseReader.MAX_HEAD + 1, "X-Evil") + "ok"));
+        Proxy proxy = proxyTo(backend);
+        RawClient c = new RawClient(proxy.address())) {
+      RawClient.Response r = c.get("/");
+      assertThat(r.status()).isEqualTo(502);
+      assertThat(allOf(r)).doesNotContain(MARK);
+      assertStillServes(c, backend);
+    }
+  }
+
+  @Test
+  void aHeadRightAtTheLimitIsForwarded() throws Exception {
+    try (SocketBackend backend = hostileOnce(out -> write(out,
+            headOf(ResponseReader.MAX_HEAD, "X-Large") + "ok"));
+        Proxy proxy = proxyTo(backend);
+        RawClient c = new RawClient(proxy.address())) {
+      RawClient.Response r = c.get("/");
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.header("X-Large")).matches("x+").hasSizeGreaterThan(ResponseReader.MAX_HEAD - 64);
+      assertThat(r.body()).isEqualTo("ok");
+    }
+  }
+
+  /** A head of exactly {@code size} bytes, with a body of 2 bytes, padded by header {@code name}. */
+  private static String headOf(int size, String name) {
+    String start = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n" + name + ": ";
+    int pad = size - start.length() - "\r\n\r\n".length();
+    String head = start + "x".repeat(pad) + "\r\n\r\n";
+    assertThat(head).hasSize(size);
+    return head;
   }
 
   private interface Hostile {

@@ -6,6 +6,7 @@ import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import org.junit.jupiter.api.Test;
 
 /** The reader sees the same responses however the bytes are cut into reads. */
@@ -155,5 +156,62 @@ class ResponseReaderTest {
   void aHeadOverTheLimitIsMalformed() {
     String big = "HTTP/1.1 200 OK\r\nX-Big: " + "x".repeat(ResponseReader.MAX_HEAD) + "\r\n";
     assertThat(feed(false, big)).startsWith("[malformed the backend sent a response head over");
+  }
+
+  @Test
+  void aHeadRightAtTheLimitIsReadAndOneByteMoreIsMalformedHoweverCut() {
+    int max = ResponseReader.MAX_HEAD;
+    String atLimit = headOf(max) + "ok";
+    String overLimit = headOf(max + 1) + "ok";
+    int[][] cuts = {{}, {1}, {max / 2}, {max - 1}, {max}, {max + 1}, {max - 2, max}, {100, max - 1}};
+    for (int[] at : cuts) {
+      assertThat(feed(false, atLimit, at)).as("cuts %s", Arrays.toString(at))
+          .startsWith("[head 200").endsWith("ok[end]");
+      assertThat(feed(false, overLimit, at)).as("cuts %s", Arrays.toString(at))
+          .isEqualTo("[malformed the backend sent a response head over " + max + " bytes]");
+    }
+  }
+
+  @Test
+  void neverHoldsMoreThanTheLimitOfAHeadThatDoesNotEnd() {
+    String line = "X-Filler: " + "x".repeat(52) + "\r\n";
+    byte[] endless = ("HTTP/1.1 200 OK\r\n" + line.repeat(16 * 1024))
+        .getBytes(StandardCharsets.ISO_8859_1); // 1 MiB without the empty line
+    for (int piece : new int[] {1000, 8 * 1024, 48 * 1024, 64 * 1024}) {
+      Recorder r = new Recorder(false);
+      int fed = 0;
+      while (fed < endless.length && r.seen.length() == 0) {
+        int n = Math.min(piece, endless.length - fed);
+        ByteBuf in = Unpooled.wrappedBuffer(endless, fed, n);
+        r.reader.read(in);
+        in.release();
+        fed += n;
+        assertThat(r.reader.held()).as("held after %d bytes in pieces of %d", fed, piece)
+            .isLessThanOrEqualTo(ResponseReader.MAX_HEAD);
+      }
+      assertThat(r.seen.toString()).startsWith("[malformed the backend sent a response head over");
+      assertThat(fed).as("bytes read until malformed").isLessThan(ResponseReader.MAX_HEAD + piece);
+      r.reader.release();
+    }
+  }
+
+  @Test
+  void interimHeadsCutAcrossReadsDoNotPileUpInTheReader() {
+    byte[] interims = "HTTP/1.1 100 Continue\r\n\r\n".repeat(20_000)
+        .getBytes(StandardCharsets.ISO_8859_1); // 500 KB, never a final head
+    Recorder r = new Recorder(false);
+    for (int fed = 0; fed < interims.length; fed += 999) { // cut inside heads
+      ByteBuf in = Unpooled.wrappedBuffer(interims, fed, Math.min(999, interims.length - fed));
+      r.reader.read(in);
+      in.release();
+      assertThat(r.reader.held()).as("held after %d bytes", fed).isLessThanOrEqualTo(4096);
+    }
+    r.reader.release();
+  }
+
+  /** A head of exactly {@code size} bytes announcing a body of 2 bytes. */
+  private static String headOf(int size) {
+    String start = "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nX-Pad: ";
+    return start + "x".repeat(size - start.length() - 4) + "\r\n\r\n";
   }
 }
