@@ -147,6 +147,26 @@ final class Headers {
   private static final byte[][] DROPPED_BYTES =
       Arrays.stream(DROPPED).map(Headers::bytes).toArray(byte[][]::new);
 
+  /** The bytes of a token (RFC 9110 §5.6.2), which a header name is. */
+  private static final boolean[] TOKEN = new boolean[256];
+
+  static {
+    String tchar = "!#$%&'*+-.^_`|~0123456789"
+        + "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ";
+    for (int i = 0; i < tchar.length(); i++) {
+      TOKEN[tchar.charAt(i)] = true;
+    }
+  }
+
+  /** The index of the first byte in {@code [from, to)} of {@code b} that is not a token's. */
+  static int tokenEnd(ByteBuf b, int from, int to) {
+    int i = from;
+    while (i < to && TOKEN[b.getByte(i) & 0xFF]) {
+      i++;
+    }
+    return i;
+  }
+
   /** What the header named by the bytes {@code [from, to)} of {@code b} is to a proxy. */
   static int kind(ByteBuf b, int from, int to) {
     for (int i = 0; i < SPECIAL.length; i++) {

@@ -13,7 +13,9 @@ import io.netty.util.ByteProcessor;
  *
  * <p>One reader per backend connection, confined to its event loop. A response it cannot frame
  * (no status line, a bad Content-Length, a broken chunk) is reported as malformed: the exchange
- * fails with 502 and the connection is closed.
+ * fails with 502 and the connection is closed. So is a head with a byte that could make a client
+ * read its lines otherwise than we do (see {@link #headEnd}): its bytes are forwarded, so they
+ * must mean one thing only.
  */
 final class ResponseReader {
   /** Where a response goes: the exchange bound to the connection. */
@@ -33,6 +35,7 @@ final class ResponseReader {
     void responseMalformed(String why);
   }
 
+  /** The most bytes a head may have, up to and with its empty line; also the most held for one. */
   static final int MAX_HEAD = 64 * 1024;
   /** How a body is framed. */
   static final int NONE = 0;
@@ -55,6 +58,9 @@ final class ResponseReader {
 
   private static final byte[] HTTP_11 = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' '};
   private static final byte[] CRLF = {'\r', '\n'};
+  /** A byte of 0x01 or of 0x80 in every lane of a long: see {@link #nextControl}. */
+  private static final long ONES = 0x0101010101010101L;
+  private static final long HIGHS = 0x8080808080808080L;
 
   private final ByteBufAllocator alloc;
   private Sink sink;
@@ -65,6 +71,8 @@ final class ResponseReader {
   private long remaining;
   private long chunkSize;
   private boolean sizeDigits;
+  /** How far the head under way has been scanned (from its start): each byte is checked once. */
+  private int scanned;
 
   // The head just read.
   int status;
@@ -83,7 +91,7 @@ final class ResponseReader {
   private ByteBuf head;
 
   // Scratch space of the head parser, reused from response to response.
-  /** Per header line: where it starts, where its name ends (-1 for a folded line), its kind. */
+  /** Per header line: where it starts, where its name ends, its kind. */
   private int[] lines = new int[32];
   private int[] nameEnds = new int[32];
   private int[] kinds = new int[32];
@@ -102,6 +110,7 @@ final class ResponseReader {
     this.headRequest = headRequest;
     this.dechunk = dechunk;
     this.state = S_HEAD;
+    this.scanned = 0;
     this.trailingGarbage = false;
   }
 
@@ -140,19 +149,24 @@ final class ResponseReader {
 
   /** Feeds bytes read from the backend; does not release {@code in}. */
   void read(ByteBuf in) {
-    ByteBuf src = in;
     if (partial != null) {
-      partial.writeBytes(in);
-      src = partial;
+      readStashed(in);
     }
-    while (src != null && src.isReadable() && sink != null) {
+    if (partial == null) {
+      consume(in);
+      if (state == S_HEAD && sink != null && in.isReadable()) {
+        stash(in); // the start of a head: less than MAX_HEAD bytes, or the scan would have failed
+      }
+    }
+  }
+
+  /** Reads the bytes of {@code src} as far as they go. */
+  private void consume(ByteBuf src) {
+    while (src.isReadable() && sink != null) {
       switch (state) {
         case S_HEAD:
           if (!readHead(src)) {
-            if (state == S_HEAD && src == in) {
-              stash(in);
-            }
-            src = null;
+            return;
           }
           break;
         case S_LENGTH:
@@ -177,10 +191,32 @@ final class ResponseReader {
           break;
       }
     }
-    if (partial != null && (sink == null || (src == partial && !partial.isReadable()))) {
-      partial.release();
+  }
+
+  /**
+   * Goes on with a head whose start is in {@link #partial}. Only as much of {@code in} is added as
+   * the head may still grow by, so the stash never holds more than {@link #MAX_HEAD} bytes; what
+   * is left of {@code in} once the stash is used up is read from {@code in} itself.
+   */
+  private void readStashed(ByteBuf in) {
+    ByteBuf p = partial;
+    do {
+      // Interim heads already read from the stash are dropped: it holds the head under way only.
+      p.discardReadBytes();
+      p.writeBytes(in, Math.min(in.readableBytes(), MAX_HEAD - p.readableBytes()));
+      consume(p);
+      // Still a head under way, and more of in: an interim head made room in the stash. (A
+      // full stash without the head's end has failed.)
+    } while (p.isReadable() && in.isReadable() && state == S_HEAD && sink != null);
+    if (!p.isReadable() || state != S_HEAD || sink == null) {
+      p.release();
       partial = null;
     }
+  }
+
+  /** The bytes held for a head that has not all come yet; for tests. */
+  int held() {
+    return partial == null ? 0 : partial.capacity();
   }
 
   /** The backend closed the connection: ends a body that runs until the close. */
@@ -196,20 +232,24 @@ final class ResponseReader {
   // ---- head ----
 
   private void stash(ByteBuf in) {
-    partial = alloc.buffer(Math.max(256, in.readableBytes() * 2));
+    int n = in.readableBytes();
+    partial = alloc.buffer(Math.min(MAX_HEAD, Math.max(256, n * 2)), MAX_HEAD);
     partial.writeBytes(in);
   }
 
   /** Reads one head if it is all there; returns false when more bytes are needed (or it failed). */
   private boolean readHead(ByteBuf src) {
     int start = src.readerIndex();
-    int end = headEnd(src, start, src.writerIndex());
+    // No byte past the bound is looked at: a head that needs one is over it, however it was cut.
+    int limit = Math.min(src.writerIndex(), start + MAX_HEAD);
+    int end = headEnd(src, start, limit);
     if (end < 0) {
-      if (src.readableBytes() > MAX_HEAD) {
+      if (state == S_HEAD && limit - start == MAX_HEAD) {
         fail("a response head over " + MAX_HEAD + " bytes");
       }
       return false;
     }
+    scanned = 0;
     src.readerIndex(end);
     if (!parseHead(src, start, end)) {
       return false;
@@ -247,22 +287,100 @@ final class ResponseReader {
     return true;
   }
 
-  /** The index just after the empty line that ends a head, or -1. */
-  private static int headEnd(ByteBuf b, int from, int to) {
-    int i = from;
-    while (i < to) {
-      int lf = b.indexOf(i, to, (byte) '\n');
-      if (lf < 0) {
+  /**
+   * The index just after the empty line that ends the head at {@code start}, or -1 when more bytes
+   * are needed or the head is malformed (then the reader has failed). The scan goes on from where
+   * the last read left it, and checks every byte of the head on the way, with these rules:
+   *
+   * <ul>
+   *   <li>A CR must be followed by LF. Some parsers take a bare CR for a line end and others for a
+   *       byte of the value, so one could split a header in two behind us (response splitting);
+   *       RFC 9112 §2.2 lets a recipient refuse it. A CR that ends a read waits for the next byte.
+   *   <li>A bare LF ends a line, as RFC 9112 §2.2 lets a recipient accept: small servers send
+   *       them, and the head we forward is rebuilt with CRLF after every line, so no client sees
+   *       one. Within a line there is no LF, by definition.
+   *   <li>No other control byte but HTAB: NUL, ESC, DEL and the like are invalid in a field value
+   *       (RFC 9110 §5.5), and clients disagree on what they do with them (strict parsers, such as
+   *       Envoy's, refuse them).
+   *   <li>No line after the status line starts with SP or HTAB: obsolete line folding, or
+   *       whitespace before the first header, which clients would join to the line above or not
+   *       (RFC 9112 §5.2 and §2.2 let a proxy refuse both; §5.2 names 502).
+   * </ul>
+   */
+  private int headEnd(ByteBuf b, int start, int to) {
+    int i = start + scanned;
+    while (true) {
+      int c = nextControl(b, i, to);
+      if (c < 0) {
+        scanned = to - start;
         return -1;
       }
+      byte x = b.getByte(c);
+      int lf = c;
+      if (x == '\r') {
+        if (c + 1 == to) {
+          scanned = c - start; // CRLF split between reads: the next one says
+          return -1;
+        }
+        if (b.getByte(c + 1) != '\n') {
+          fail("a CR without LF in a head");
+          return -1;
+        }
+        lf = c + 1;
+      } else if (x == '\t') {
+        i = c + 1;
+        continue;
+      } else if (x != '\n') {
+        fail("a control byte 0x" + Integer.toHexString(x) + " in a head");
+        return -1;
+      }
+      // A line ends at lf; what comes next is the empty line, or a header line that has a name.
       int next = lf + 1;
-      if (next < to && b.getByte(next) == '\n') {
+      if (next == to || (next + 1 == to && b.getByte(next) == '\r')) {
+        scanned = lf - start; // this line end is looked at again with the next bytes
+        return -1;
+      }
+      byte y = b.getByte(next);
+      if (y == '\n') {
         return next + 1;
       }
-      if (next + 1 < to && b.getByte(next) == '\r' && b.getByte(next + 1) == '\n') {
-        return next + 2;
+      if (y == '\r') {
+        if (b.getByte(next + 1) == '\n') {
+          return next + 2;
+        }
+        fail("a CR without LF in a head");
+        return -1;
+      }
+      if (y == ' ' || y == '\t') {
+        fail("a header line that starts with whitespace (obsolete line folding)");
+        return -1;
       }
       i = next;
+    }
+  }
+
+  /**
+   * The index of the first control byte (below 0x20, or DEL) in {@code [from, to)}, or -1. Eight
+   * bytes at a time: in each word, the lowest byte flagged by the borrow tricks below is exact
+   * (a borrow only runs upwards, from a byte that is flagged rightly); bytes of 0x80 and up are
+   * never flagged (obs-text, allowed in values).
+   */
+  private static int nextControl(ByteBuf b, int from, int to) {
+    int i = from;
+    for (; i + 8 <= to; i += 8) {
+      long w = b.getLongLE(i);
+      long below = w - 0x20 * ONES; // a byte under 0x20 borrows
+      long del = (w ^ 0x7F * ONES) - ONES; // a byte equal to 0x7F borrows
+      long hit = (below | del) & ~w & HIGHS;
+      if (hit != 0) {
+        return i + (Long.numberOfTrailingZeros(hit) >>> 3);
+      }
+    }
+    for (; i < to; i++) {
+      byte x = b.getByte(i);
+      if ((x >= 0 && x < 0x20) || x == 0x7F) {
+        return i;
+      }
     }
     return -1;
   }
@@ -323,64 +441,62 @@ final class ResponseReader {
         kinds = java.util.Arrays.copyOf(kinds, lines.length);
       }
       lines[n] = at;
-      nameEnds[n] = -1;
-      byte first = b.getByte(at);
-      if (first != ' ' && first != '\t') {
-        int colon = b.indexOf(at, contentEnd, (byte) ':');
-        if (colon <= at) {
-          return fail("a header line without a name");
-        }
-        int vs = skipSpace(b, colon + 1, contentEnd);
-        int ve = trimSpace(b, vs, contentEnd);
-        int kind = Headers.kind(b, at, colon);
-        nameEnds[n] = colon;
-        kinds[n] = kind;
-        switch (kind) {
-          case Headers.CONTENT_LENGTH: {
-            long v = parseLength(b, vs, ve);
-            if (v < 0 || (contentLength >= 0 && contentLength != v)) {
-              return fail("a bad Content-Length");
-            }
-            contentLength = v;
-            break;
+      // The name is a token right up to the colon: a client must find the same name we do (no
+      // "Content-Length : 5" that we pass as unknown and a lenient client takes for the length).
+      int colon = Headers.tokenEnd(b, at, contentEnd);
+      if (colon == at || colon == contentEnd || b.getByte(colon) != ':') {
+        return fail("a header line without a valid name");
+      }
+      int vs = skipSpace(b, colon + 1, contentEnd);
+      int ve = trimSpace(b, vs, contentEnd);
+      int kind = Headers.kind(b, at, colon);
+      nameEnds[n] = colon;
+      kinds[n] = kind;
+      switch (kind) {
+        case Headers.CONTENT_LENGTH: {
+          long v = parseLength(b, vs, ve);
+          if (v < 0 || (contentLength >= 0 && contentLength != v)) {
+            return fail("a bad Content-Length");
           }
-          case Headers.TRANSFER_ENCODING:
-            // The last coding decides: chunked ends on its own, anything else at the close.
-            int comma = b.indexOf(vs, ve, (byte) ',');
-            while (comma >= 0) {
-              vs = skipSpace(b, comma + 1, ve);
-              comma = b.indexOf(vs, ve, (byte) ',');
-            }
-            if (Headers.equalsIgnoreCase(b, vs, ve, Headers.CHUNKED_BYTES)) {
-              chunked = true;
-            } else if (ve > vs) {
-              otherCoding = true;
-              chunked = false;
-            }
-            break;
-          case Headers.CONNECTION:
-            for (int t = vs; t < ve; ) {
-              int c = b.indexOf(t, ve, (byte) ',');
-              int te = c < 0 ? ve : c;
-              int ts = skipSpace(b, t, te);
-              int tend = trimSpace(b, ts, te);
-              if (Headers.equalsIgnoreCase(b, ts, tend, Headers.CLOSE_BYTES)) {
-                close = true;
-              } else if (Headers.equalsIgnoreCase(b, ts, tend, Headers.KEEP_ALIVE_BYTES)) {
-                keep = true;
-              } else if (tend > ts) {
-                if (namedCount + 2 > named.length) {
-                  named = java.util.Arrays.copyOf(named, named.length * 2);
-                }
-                named[namedCount++] = ts;
-                named[namedCount++] = tend;
-              }
-              t = te + 1;
-            }
-            break;
-          default:
-            break;
+          contentLength = v;
+          break;
         }
+        case Headers.TRANSFER_ENCODING:
+          // The last coding decides: chunked ends on its own, anything else at the close.
+          int comma = b.indexOf(vs, ve, (byte) ',');
+          while (comma >= 0) {
+            vs = skipSpace(b, comma + 1, ve);
+            comma = b.indexOf(vs, ve, (byte) ',');
+          }
+          if (Headers.equalsIgnoreCase(b, vs, ve, Headers.CHUNKED_BYTES)) {
+            chunked = true;
+          } else if (ve > vs) {
+            otherCoding = true;
+            chunked = false;
+          }
+          break;
+        case Headers.CONNECTION:
+          for (int t = vs; t < ve; ) {
+            int c = b.indexOf(t, ve, (byte) ',');
+            int te = c < 0 ? ve : c;
+            int ts = skipSpace(b, t, te);
+            int tend = trimSpace(b, ts, te);
+            if (Headers.equalsIgnoreCase(b, ts, tend, Headers.CLOSE_BYTES)) {
+              close = true;
+            } else if (Headers.equalsIgnoreCase(b, ts, tend, Headers.KEEP_ALIVE_BYTES)) {
+              keep = true;
+            } else if (tend > ts) {
+              if (namedCount + 2 > named.length) {
+                named = java.util.Arrays.copyOf(named, named.length * 2);
+              }
+              named[namedCount++] = ts;
+              named[namedCount++] = tend;
+            }
+            t = te + 1;
+          }
+          break;
+        default:
+          break;
       }
       n++;
       at = le + 1;
@@ -395,17 +511,13 @@ final class ResponseReader {
     int capacity = end - start + 64 + (framing == LENGTH ? (int) Math.min(contentLength, 4096) : 0);
     ByteBuf out = alloc.buffer(capacity);
     out.writeBytes(HTTP_11).writeBytes(b, start + 9, statusEnd - (start + 9)).writeBytes(CRLF);
-    boolean keepLine = false;
     for (int i = 0; i < n; i++) {
       int ls = lines[i];
       int ce = trimCr(b, ls, lines[i + 1] - 1);
-      int colon = nameEnds[i];
-      if (colon >= 0) { // a folded line (-1) goes with the header above it
-        int kind = kinds[i];
-        keepLine = kind == Headers.END_TO_END
-            ? !isNamed(b, ls, colon, namedCount)
-            : kind == Headers.CONTENT_LENGTH && !chunked && !otherCoding;
-      }
+      int kind = kinds[i];
+      boolean keepLine = kind == Headers.END_TO_END
+          ? !isNamed(b, ls, nameEnds[i], namedCount)
+          : kind == Headers.CONTENT_LENGTH && !chunked && !otherCoding;
       if (keepLine) {
         out.writeBytes(b, ls, ce - ls).writeBytes(CRLF);
       }
