@@ -77,10 +77,13 @@ public final class Proxy implements AutoCloseable {
       byLoop.put(e, new Worker((EventLoop) e, transport, options));
     }
     this.workers = byLoop;
+    AcceptGate gate = new AcceptGate(options.limits().maxConnections(), FdLimit.current(),
+        System::nanoTime);
     try {
       this.server = new ServerBootstrap()
           .group(group)
           .channel(transport.serverChannel())
+          .handler(gate)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .option(ChannelOption.SO_REUSEADDR, true)
           .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
