@@ -6,6 +6,7 @@ import dev.nonstop.pool.Backend;
 import dev.nonstop.pool.Health;
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
+import dev.nonstop.proxy.Limits;
 import dev.nonstop.proxy.Proxy;
 import dev.nonstop.proxy.ProxyOptions;
 import dev.nonstop.proxy.TransportKind;
@@ -40,6 +41,9 @@ final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--transport", defaultValue = "auto", paramLabel = "NAME", description = "Event-loop I/O: auto (default: io_uring, else epoll, else nio), io_uring, epoll or nio.")
   String transport;
 
+  @Option(names = "--max-connections", defaultValue = "0", paramLabel = "N", description = "Client connections open at once; past it new ones wait in the listen backlog. 0 = derived from the file descriptor limit (default), keeping room for backend connections.")
+  int maxConnections;
+
   @Option(names = "--no-health-check", description = "Do not probe the backends.")
   boolean noHealthCheck;
 
@@ -51,8 +55,13 @@ final class ProxyCommand implements Callable<Integer> {
     Pool pool;
     HealthCheck check;
     try {
+      if (maxConnections < 0) {
+        throw new IllegalArgumentException("--max-connections: " + maxConnections
+            + " (expected: >= 0; 0 = derived from the file descriptor limit)");
+      }
       options = ProxyOptions.defaults(Backend.parseAddress(listen)).withIoThreads(ioThreads)
-          .withTransport(TransportKind.parse(transport));
+          .withTransport(TransportKind.parse(transport))
+          .withLimits(Limits.DEFAULT.withMaxConnections(maxConnections));
       Selector selector = Selector.named(balance);
       check = HealthCheck.DEFAULT.withPath(healthPath);
       List<Backend> list = new ArrayList<>();

@@ -81,10 +81,13 @@ public final class Proxy implements AutoCloseable {
     this.memory = BufferMemory.of(options.limits().maxBufferMemory());
     group.next().scheduleAtFixedRate(Fatal.guard(memory::update), 0, BufferMemory.UPDATE_MILLIS,
         TimeUnit.MILLISECONDS);
+    AcceptGate gate = new AcceptGate(options.limits().maxConnections(), FdLimit.current(),
+        System::nanoTime);
     try {
       this.server = new ServerBootstrap()
           .group(group)
           .channel(transport.serverChannel())
+          .handler(gate)
           .option(ChannelOption.SO_BACKLOG, 1024)
           .option(ChannelOption.SO_REUSEADDR, true)
           .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)

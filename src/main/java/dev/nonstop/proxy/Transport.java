@@ -61,6 +61,7 @@ record Transport(
   private static Transport open0(TransportKind kind, int threads) {
     switch (kind) {
       case IO_URING:
+        singleShotAccept();
         IoUring.ensureAvailability();
         return started(kind, threads, IoUringIoHandler.newFactory(),
             IoUringServerSocketChannel.class, IoUringSocketChannel.class);
@@ -71,6 +72,24 @@ record Transport(
       default:
         return started(kind, threads, NioIoHandler.newFactory(),
             NioServerSocketChannel.class, NioSocketChannel.class);
+    }
+  }
+
+  /**
+   * io_uring's multishot accept is re-armed after a failed accept whether or not the channel still
+   * reads (Netty 4.2.9, AbstractIoUringChannel.readComplete): out of file descriptors it fails
+   * again at once, hundreds of thousands of times a second, and {@link AcceptGate} cannot pause
+   * it. The single-shot accept honours auto-read, as epoll and NIO do; it costs one submission per
+   * accepted connection. Read once, by IoUring's class initializer; an explicit -D wins.
+   */
+  private static void singleShotAccept() {
+    String multishot = "io.netty.iouring.acceptMultiShotEnabled";
+    if (System.getProperty(multishot) == null) {
+      System.setProperty(multishot, "false");
+    }
+    if (IoUring.isAcceptMultishotEnabled()) {
+      log.warn("io_uring accepts are multishot (-D{}): out of file descriptors they cannot pause",
+          multishot);
     }
   }
 

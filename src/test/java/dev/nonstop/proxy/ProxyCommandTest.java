@@ -37,6 +37,12 @@ class ProxyCommandTest {
   }
 
   @Test
+  void rejectsANegativeMaxConnections() {
+    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
+        "--max-connections", "-1")).contains("--max-connections: -1 (expected: >= 0");
+  }
+
+  @Test
   void requiresABackend() {
     assertThat(run("proxy", "--listen", "127.0.0.1:0")).contains("--backend");
   }
