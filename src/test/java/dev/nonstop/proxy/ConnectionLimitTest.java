@@ -34,24 +34,16 @@ import org.junit.jupiter.api.Test;
 class ConnectionLimitTest {
   private static final int FD_LIMIT = 200;
   private static final int IDLE_CLIENTS = 300;
-  private static final Pattern LISTENING = Pattern.compile("proxy listening on /127.0.0.1:(\\d+)");
   private static final Pattern LIMIT =
       Pattern.compile("at most (\\d+) client connections \\(fd limit (\\d+)\\)");
 
   private final List<AutoCloseable> closing = new ArrayList<>();
-  private Process proxyJvm;
 
   @AfterEach
   void stop() throws Exception {
     Collections.reverse(closing);
     for (AutoCloseable c : closing) {
       c.close();
-    }
-    if (proxyJvm != null) {
-      proxyJvm.destroy(); // SIGTERM: the shutdown hook closes the proxy
-      if (!proxyJvm.waitFor(20, TimeUnit.SECONDS)) {
-        proxyJvm.destroyForcibly();
-      }
     }
   }
 
@@ -83,7 +75,7 @@ class ConnectionLimitTest {
   @Test
   void runningOutOfDescriptorsIsReportedOnceAndServingResumesWhenTheyFree() throws Exception {
     FakeBackend app = closeLater(new FakeBackend("a"));
-    ProxyLog log = startOwnJvm(app, "--max-connections", "1000");
+    ProxyJvm log = startOwnJvm(app, "--max-connections", "1000");
     List<Socket> idle = connect(log.address(), IDLE_CLIENTS);
 
     await("the proxy runs out of descriptors").atMost(Duration.ofSeconds(10))
@@ -109,7 +101,7 @@ class ConnectionLimitTest {
   @Test
   void theDerivedLimitLeavesDescriptorsForBackendConnections() throws Exception {
     FakeBackend app = closeLater(new FakeBackend("a"));
-    ProxyLog log = startOwnJvm(app);
+    ProxyJvm log = startOwnJvm(app);
     Matcher limit = log.first(LIMIT);
     assertThat(limit).as("the limit is logged at start").isNotNull();
     assertThat(limit.group(2)).isEqualTo(Integer.toString(FD_LIMIT));
@@ -151,83 +143,9 @@ class ConnectionLimitTest {
     return sockets;
   }
 
-  /**
-   * Starts {@code nonstop proxy} in a JVM of its own under {@code ulimit -n FD_LIMIT} in front of
-   * {@code app}, and returns once it listens.
-   */
-  private ProxyLog startOwnJvm(FakeBackend app, String... args) throws Exception {
-    String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new ArrayList<>(List.of(
-        "bash", "-c", "ulimit -n " + FD_LIMIT + " && exec \"$@\"", "bash",
-        javaBin, "-Xmx128m", "-cp", System.getProperty("java.class.path"),
-        "dev.nonstop.cli.Main", "proxy", "--listen", "127.0.0.1:0", "--no-health-check",
-        "--transport", TestTransport.KIND.toString(),
-        "--backend", "127.0.0.1:" + app.server.getAddress().getPort()));
-    command.addAll(List.of(args));
-    proxyJvm = new ProcessBuilder(command).redirectErrorStream(true).start();
-    ProxyLog log = new ProxyLog(proxyJvm);
-    await("the proxy says where it listens").atMost(Duration.ofSeconds(30))
-        .until(() -> log.first(LISTENING) != null || !proxyJvm.isAlive());
-    Matcher listening = log.first(LISTENING);
-    assertThat(listening).as("the proxy said where it listens: %s", log.lines).isNotNull();
-    log.port = Integer.parseInt(listening.group(1));
-    return log;
-  }
-
-  /**
-   * The proxy JVM's output (stdout and stderr), read by a thread of its own that keeps the first
-   * lines and counts the rest: a flooding proxy must not flood the test's heap too.
-   */
-  private static final class ProxyLog {
-    private static final int KEPT = 2_000;
-    private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final AtomicInteger total = new AtomicInteger();
-    volatile int port;
-
-    ProxyLog(Process p) {
-      BufferedReader out =
-          new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
-      Thread t = new Thread(() -> {
-        try {
-          String line;
-          while ((line = out.readLine()) != null) {
-            keep(line);
-          }
-        } catch (IOException e) {
-          // the proxy ended
-        }
-      }, "proxy-log");
-      t.setDaemon(true);
-      t.start();
-    }
-
-    /** The first kept line {@code p} finds in, or null. */
-    Matcher first(Pattern p) {
-      for (String l : lines) {
-        Matcher m = p.matcher(l);
-        if (m.find()) {
-          return m;
-        }
-      }
-      return null;
-    }
-
-    private void keep(String line) {
-      if (total.incrementAndGet() <= KEPT) {
-        lines.add(line);
-      }
-    }
-
-    InetSocketAddress address() {
-      return new InetSocketAddress("127.0.0.1", port);
-    }
-
-    int total() {
-      return total.get();
-    }
-
-    long count(String part) {
-      return lines.stream().filter(l -> l.contains(part)).count();
-    }
+  /** {@code nonstop proxy} in front of {@code app}, in its own JVM under the low fd limit. */
+  private ProxyJvm startOwnJvm(FakeBackend app, String... args) throws Exception {
+    return closeLater(new ProxyJvm("127.0.0.1:" + app.server.getAddress().getPort(), FD_LIMIT,
+        List.of("-Xmx128m"), args));
   }
 }
