@@ -1,5 +1,7 @@
 package dev.nonstop.cli;
 
+import dev.nonstop.config.Durations;
+import dev.nonstop.config.Sizes;
 import dev.nonstop.health.HealthCheck;
 import dev.nonstop.health.HealthChecker;
 import dev.nonstop.pool.Backend;
@@ -14,6 +16,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.function.Function;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
@@ -44,6 +47,22 @@ final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--max-connections", defaultValue = "0", paramLabel = "N", description = "Client connections open at once; past it new ones wait in the listen backlog. 0 = derived from the file descriptor limit (default), keeping room for backend connections.")
   int maxConnections;
 
+  // Sizes and durations are read as nonstop.yml reads them; absent, Limits.DEFAULT's value stays.
+  @Option(names = "--max-body", paramLabel = "SIZE", description = "Largest request body; a larger one gets 413. Bytes, or with KiB, MiB or GiB; 0 = no limit (default: 100MiB).")
+  String maxBody;
+
+  @Option(names = "--send-timeout", paramLabel = "DURATION", description = "A client that takes none of its response for this long is closed (default: 60s).")
+  String sendTimeout;
+
+  @Option(names = "--min-body-rate", paramLabel = "SIZE", description = "Bytes per second a client must send of a request body, judged over each --body-rate-window; slower gets 408 (default: 1KiB).")
+  String minBodyRate;
+
+  @Option(names = "--body-rate-window", paramLabel = "DURATION", description = "The span a request body's rate is judged over (default: 10s).")
+  String bodyRateWindow;
+
+  @Option(names = "--max-buffer-memory", paramLabel = "SIZE", description = "Buffer memory past which new requests get 503 while the ones under way finish. 0 = three quarters of the JVM's direct memory (default).")
+  String maxBufferMemory;
+
   @Option(names = "--no-health-check", description = "Do not probe the backends.")
   boolean noHealthCheck;
 
@@ -55,13 +74,9 @@ final class ProxyCommand implements Callable<Integer> {
     Pool pool;
     HealthCheck check;
     try {
-      if (maxConnections < 0) {
-        throw new IllegalArgumentException("--max-connections: " + maxConnections
-            + " (expected: >= 0; 0 = derived from the file descriptor limit)");
-      }
       options = ProxyOptions.defaults(Backend.parseAddress(listen)).withIoThreads(ioThreads)
           .withTransport(TransportKind.parse(transport))
-          .withLimits(Limits.DEFAULT.withMaxConnections(maxConnections));
+          .withLimits(limits());
       Selector selector = Selector.named(balance);
       check = HealthCheck.DEFAULT.withPath(healthPath);
       List<Backend> list = new ArrayList<>();
@@ -102,5 +117,39 @@ final class ProxyCommand implements Callable<Integer> {
     // and let the JVM end when the hook is done.
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  /** The limits the flags ask for; the exception names the flag and what was expected. */
+  private Limits limits() {
+    if (maxConnections < 0) {
+      throw new IllegalArgumentException("--max-connections: " + maxConnections
+          + " (expected: >= 0; 0 = derived from the file descriptor limit)");
+    }
+    Limits l = Limits.DEFAULT.withMaxConnections(maxConnections);
+    if (maxBody != null) {
+      l = l.withMaxBody(flag("--max-body", maxBody, Sizes::parse));
+    }
+    if (sendTimeout != null) {
+      l = l.withSendTimeout(flag("--send-timeout", sendTimeout, Durations::parsePositive));
+    }
+    if (minBodyRate != null) {
+      l = l.withMinBodyRate(flag("--min-body-rate", minBodyRate, Sizes::parseInt));
+    }
+    if (bodyRateWindow != null) {
+      l = l.withBodyRateWindow(flag("--body-rate-window", bodyRateWindow, Durations::parsePositive));
+    }
+    if (maxBufferMemory != null) {
+      l = l.withMaxBufferMemory(flag("--max-buffer-memory", maxBufferMemory, Sizes::parse));
+    }
+    return l;
+  }
+
+  /** {@code parse}'s exception message says what was expected. */
+  private static <T> T flag(String name, String value, Function<String, T> parse) {
+    try {
+      return parse.apply(value);
+    } catch (IllegalArgumentException e) {
+      throw new IllegalArgumentException(name + ": " + value + " (expected: " + e.getMessage() + ")", e);
+    }
   }
 }

@@ -1,6 +1,7 @@
 package dev.nonstop.config;
 
 import dev.nonstop.health.HealthCheck;
+import dev.nonstop.proxy.Limits;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -16,6 +17,7 @@ import java.util.Map;
  * @param drain the longest wait for in-flight requests of a detached server
  * @param stopSignal TERM, INT, HUP, QUIT or KILL; KILL follows after {@code stopTimeout}
  * @param balance round-robin or least-in-flight
+ * @param limits the proxy's limits ({@code limits:}); the live proxy and the preview one both use them
  */
 public record AppConfig(
     Path file,
@@ -37,4 +39,5 @@ public record AppConfig(
     Duration keepOld,
     InetSocketAddress preview,
     Path state,
-    String balance) {}
+    String balance,
+    Limits limits) {}

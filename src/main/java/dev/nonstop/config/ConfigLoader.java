@@ -7,6 +7,7 @@ import dev.nonstop.config.YamlTree.Node;
 import dev.nonstop.config.YamlTree.Position;
 import dev.nonstop.config.YamlTree.Scalar;
 import dev.nonstop.health.HealthCheck;
+import dev.nonstop.proxy.Limits;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.CharacterCodingException;
@@ -32,9 +33,11 @@ public final class ConfigLoader {
   public static final String FILE_NAME = "nonstop.yml";
 
   static final List<String> KEYS = List.of("app", "listen", "admin", "instances", "run", "workdir", "env",
-      "health", "drain", "stop", "strategy", "batch", "surge", "keep-old", "preview", "state", "balance");
+      "health", "drain", "stop", "strategy", "batch", "surge", "keep-old", "preview", "state", "balance", "limits");
   static final List<String> HEALTH_KEYS = List.of("path", "interval", "timeout", "rise", "fall", "deadline");
   static final List<String> STOP_KEYS = List.of("signal", "timeout");
+  static final List<String> LIMITS_KEYS = List.of("max-connections", "max-body", "send-timeout", "min-body-rate",
+      "body-rate-window", "max-buffer-memory");
   static final List<String> SIGNALS = List.of("TERM", "INT", "HUP", "QUIT", "KILL");
   static final List<String> BALANCES = List.of("least-in-flight", "round-robin");
   private static final Set<String> PLACEHOLDERS = Set.of("version", "port", "instance");
@@ -105,6 +108,8 @@ public final class ConfigLoader {
     health.allowOnly(HEALTH_KEYS);
     Section stop = sectionOrEmpty(top, "stop");
     stop.allowOnly(STOP_KEYS);
+    Section limits = sectionOrEmpty(top, "limits");
+    limits.allowOnly(LIMITS_KEYS);
     return new AppConfig(
         file, app, listen, admin, instances, run, workdir, env,
         healthCheck(health),
@@ -118,7 +123,8 @@ public final class ConfigLoader {
         top.duration("keep-old", Duration.ofMinutes(10), false),
         preview(top, listen, admin),
         folder.resolve(top.text("state", ".nonstop", "a folder")).normalize(),
-        top.parsed("balance", "least-in-flight", "least-in-flight or round-robin", ConfigLoader::balance));
+        top.parsed("balance", "least-in-flight", "least-in-flight or round-robin", ConfigLoader::balance),
+        limits(limits));
   }
 
   /** Loopback, the port after listen's: two apps on one host do not collide when listen differs by two. */
@@ -188,6 +194,18 @@ public final class ConfigLoader {
         health.duration("timeout", Duration.ofSeconds(1), true),
         health.integer("rise", 2, 1, 100),
         health.integer("fall", 3, 1, 100));
+  }
+
+  /** Each absent key keeps {@link Limits#DEFAULT}'s value. */
+  private static Limits limits(Section limits) {
+    Limits d = Limits.DEFAULT;
+    return new Limits(
+        limits.integer("max-connections", d.maxConnections(), 0, Integer.MAX_VALUE),
+        limits.size("max-body", d.maxBody()),
+        limits.duration("send-timeout", d.sendTimeout(), true),
+        limits.intSize("min-body-rate", d.minBodyRate()),
+        limits.duration("body-rate-window", d.bodyRateWindow(), true),
+        limits.size("max-buffer-memory", d.maxBufferMemory()));
   }
 
   /** {@code key}'s section, or an empty one (so that its defaults apply) when the key is absent. */

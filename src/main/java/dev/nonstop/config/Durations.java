@@ -4,16 +4,24 @@ import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** Durations as written in the file: always with a unit, {@code 500ms}, {@code 30s}, {@code 2m}, {@code 1h}, {@code 1m30s}. */
-final class Durations {
-  static final String EXPECTED = "a duration with a unit, e.g. 30s";
+/**
+ * Durations as written in the file and on the command line: always with a unit, {@code 500ms},
+ * {@code 30s}, {@code 2m}, {@code 1h}, {@code 1m30s}.
+ */
+public final class Durations {
+  public static final String EXPECTED = "a duration with a unit, e.g. 30s";
+  public static final String EXPECTED_ABOVE_ZERO = "a duration above 0 with a unit, e.g. 1s";
   private static final Pattern WHOLE = Pattern.compile("(\\d+(ms|s|m|h))+");
   private static final Pattern PART = Pattern.compile("(\\d+)(ms|s|m|h)");
 
   private Durations() {}
 
-  /** @throws IllegalArgumentException when {@code text} is not a duration with units */
-  static Duration parse(String text) {
+  /**
+   * Zero or more; the exception's message says what was expected.
+   *
+   * @throws IllegalArgumentException when {@code text} is not a duration with units
+   */
+  public static Duration parse(String text) {
     String t = text.strip();
     if (!WHOLE.matcher(t).matches()) {
       throw new IllegalArgumentException(EXPECTED);
@@ -34,5 +42,14 @@ final class Durations {
       throw new IllegalArgumentException("a shorter duration");
     }
     return total;
+  }
+
+  /** As {@link #parse}, refusing zero. */
+  public static Duration parsePositive(String text) {
+    Duration d = parse(text);
+    if (d.isZero()) {
+      throw new IllegalArgumentException(EXPECTED_ABOVE_ZERO);
+    }
+    return d;
   }
 }

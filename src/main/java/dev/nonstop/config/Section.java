@@ -14,7 +14,7 @@ import java.util.Locale;
 import java.util.function.Function;
 
 /**
- * One mapping of the file ({@code health:}, {@code stop:} or the top level) and typed reads of its
+ * One mapping of the file ({@code health:}, {@code stop:}, {@code limits:} or the top level) and typed reads of its
  * keys. Every refusal names the file, the line and column of the offending value and what was
  * expected. Not thread-safe; lives for one load.
  */
@@ -125,9 +125,35 @@ final class Section {
   Duration duration(String key, Duration fallback, boolean positive) {
     Duration d = parsed(key, fallback, Durations.EXPECTED, Durations::parse);
     if (positive && d.isZero()) {
-      throw wrong(key, node(key), "a duration above 0 with a unit, e.g. 1s");
+      throw wrong(key, node(key), Durations.EXPECTED_ABOVE_ZERO);
     }
     return d;
+  }
+
+  /** A size in bytes, see {@link Sizes}; {@code fallback} when absent. */
+  long size(String key, long fallback) {
+    return explained(key, fallback, Sizes::parse);
+  }
+
+  /** A size in bytes that fits an int, see {@link Sizes#parseInt}; {@code fallback} when absent. */
+  int intSize(String key, int fallback) {
+    return explained(key, fallback, Sizes::parseInt);
+  }
+
+  /** Like {@link #parsed}, but the message of {@code parse}'s exception says what was expected. */
+  private <T> T explained(String key, T fallback, Function<String, T> parse) {
+    Node n = node(key);
+    if (n == null) {
+      return fallback;
+    }
+    if (!(n instanceof Scalar s)) {
+      throw wrong(key, n, Sizes.EXPECTED);
+    }
+    try {
+      return parse.apply(s.text());
+    } catch (IllegalArgumentException e) {
+      throw wrong(key, n, e.getMessage());
+    }
   }
 
   /** {@code HOST:PORT}; null when absent and {@code required} is false. */

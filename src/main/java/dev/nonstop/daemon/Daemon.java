@@ -114,7 +114,7 @@ public final class Daemon implements Control, AutoCloseable {
     }
     Leftovers.stop(doc.servers(), config.stopTimeout());
     refuseTakenPort(config.admin(), "admin");
-    ProxyOptions options = ProxyOptions.defaults(config.listen());
+    ProxyOptions options = ProxyOptions.defaults(config.listen()).withLimits(config.limits());
     proxy = Proxy.start(options, Pool.empty(Selector.named(config.balance())));
     proxy.listener(metrics);
     if (doc.maintenance() != null) {

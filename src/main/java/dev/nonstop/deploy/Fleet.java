@@ -317,7 +317,7 @@ public final class Fleet implements AutoCloseable {
   /** Serves {@code group} on the preview address until it is promoted or dropped. */
   public InetSocketAddress startPreview(Group group, InetSocketAddress address) {
     Pool pool = proxy.pool().withBackends(group.servers().stream().map(Server::backend).toList());
-    Proxy p = Proxy.start(ProxyOptions.defaults(address), pool);
+    Proxy p = Proxy.start(ProxyOptions.defaults(address).withLimits(config.limits()), pool);
     synchronized (this) {
       preview = group;
       previewProxy = p;

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.nonstop.health.HealthCheck;
+import dev.nonstop.proxy.Limits;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -55,6 +56,13 @@ class ConfigLoaderTest {
         preview: 127.0.0.1:9002
         state: /var/lib/nonstop/hello
         balance: round-robin
+        limits:
+          max-connections: 5000
+          max-body: 512KiB
+          send-timeout: 2m
+          min-body-rate: 4KiB
+          body-rate-window: 30s
+          max-buffer-memory: 1GiB
         """);
 
     AppConfig c = ConfigLoader.load(file());
@@ -80,6 +88,8 @@ class ConfigLoaderTest {
     assertThat(c.preview()).isEqualTo(new InetSocketAddress("127.0.0.1", 9002));
     assertThat(c.state()).isEqualTo(Path.of("/var/lib/nonstop/hello"));
     assertThat(c.balance()).isEqualTo("round-robin");
+    assertThat(c.limits()).isEqualTo(new Limits(
+        5000, 512L * 1024, Duration.ofMinutes(2), 4096, Duration.ofSeconds(30), 1L << 30));
   }
 
   @Test
@@ -102,6 +112,21 @@ class ConfigLoaderTest {
     assertThat(c.preview()).isNull();
     assertThat(c.state()).isEqualTo(dir.resolve(".nonstop").toAbsolutePath());
     assertThat(c.balance()).isEqualTo("least-in-flight");
+    assertThat(c.limits()).isEqualTo(Limits.DEFAULT);
+  }
+
+  @Test
+  void partialLimitsKeepTheOtherDefaults() {
+    AppConfig c = parse(MINIMAL + "limits:\n  max-body: 1048576\n  max-connections: 0\n");
+
+    assertThat(c.limits()).isEqualTo(Limits.DEFAULT.withMaxBody(1 << 20));
+  }
+
+  @Test
+  void limitsOfZeroMeanNoneOrAutomatic() {
+    AppConfig c = parse(MINIMAL + "limits: { max-body: 0, min-body-rate: 0, max-buffer-memory: 0 }\n");
+
+    assertThat(c.limits()).isEqualTo(Limits.DEFAULT.withMaxBody(0).withMinBodyRate(0));
   }
 
   @Test
@@ -247,6 +272,39 @@ class ConfigLoaderTest {
   void zeroIntervalIsRefused() {
     refused(MINIMAL + "health: { interval: 0s }\n")
         .hasMessage(file() + ":4:21: health.interval: 0s (expected: a duration above 0 with a unit, e.g. 1s)");
+  }
+
+  @Test
+  void unknownLimitSuggestsTheClosestOne() {
+    refused(MINIMAL + "limits:\n  send_timeout: 30s\n")
+        .hasMessage(file() + ":5:3: unknown key 'limits.send_timeout' (did you mean 'send-timeout'?)");
+  }
+
+  @Test
+  void ambiguousSizeUnitIsRefusedWithTheOneTaken() {
+    refused(MINIMAL + "limits:\n  max-body: 100MB\n")
+        .hasMessage(file() + ":5:13: limits.max-body: 100MB (expected: 100MiB; MB is ambiguous (1000s or 1024s?),"
+            + " so sizes take KiB, MiB or GiB, powers of 1024)");
+  }
+
+  @Test
+  void badLimitValuesAreRefused() {
+    refused(MINIMAL + "limits:\n  max-body: -1\n")
+        .hasMessage(file() + ":5:13: limits.max-body: -1 (expected: " + Sizes.EXPECTED + ")");
+    refused(MINIMAL + "limits:\n  max-buffer-memory: 1.5GiB\n")
+        .hasMessage(file() + ":5:22: limits.max-buffer-memory: 1.5GiB (expected: " + Sizes.EXPECTED + ")");
+    refused(MINIMAL + "limits:\n  max-buffer-memory: [1GiB]\n")
+        .hasMessage(file() + ":5:22: limits.max-buffer-memory: a list (expected: " + Sizes.EXPECTED + ")");
+    refused(MINIMAL + "limits:\n  min-body-rate: 2GiB\n")
+        .hasMessage(file() + ":5:18: limits.min-body-rate: 2GiB (expected: a size below 2GiB)");
+    refused(MINIMAL + "limits:\n  max-connections: -1\n")
+        .hasMessage(file() + ":5:20: limits.max-connections: -1 (expected: a whole number of at least 0)");
+    refused(MINIMAL + "limits:\n  send-timeout: 60\n")
+        .hasMessage(file() + ":5:17: limits.send-timeout: 60 (expected: a duration with a unit, e.g. 30s)");
+    refused(MINIMAL + "limits:\n  body-rate-window: 0s\n")
+        .hasMessage(file() + ":5:21: limits.body-rate-window: 0s (expected: a duration above 0 with a unit, e.g. 1s)");
+    refused(MINIMAL + "limits: 100MiB\n")
+        .hasMessageStartingWith(file() + ":4:9: limits: 100MiB (expected: a mapping of keys");
   }
 
   @Test

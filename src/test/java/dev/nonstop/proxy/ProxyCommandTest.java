@@ -8,7 +8,7 @@ import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
 import picocli.CommandLine;
 
-/** Point 1: bad flags say what was expected (the command's happy path runs in StreamingTest). */
+/** Bad flags of {@code nonstop proxy} say what was expected (the happy path runs in StreamingTest). */
 class ProxyCommandTest {
   private static String run(String... args) {
     StringWriter err = new StringWriter();
@@ -40,6 +40,36 @@ class ProxyCommandTest {
   void rejectsANegativeMaxConnections() {
     assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
         "--max-connections", "-1")).contains("--max-connections: -1 (expected: >= 0");
+  }
+
+  @Test
+  void rejectsAnAmbiguousMaxBody() {
+    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
+        "--max-body", "10MB")).contains("--max-body: 10MB (expected: 10MiB; MB is ambiguous");
+  }
+
+  @Test
+  void rejectsANegativeMaxBufferMemory() {
+    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
+        "--max-buffer-memory", "-1")).contains("--max-buffer-memory: -1 (expected: a size of 0 or more");
+  }
+
+  @Test
+  void rejectsAMinBodyRateTooLargeForItsInt() {
+    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
+        "--min-body-rate", "2GiB")).contains("--min-body-rate: 2GiB (expected: a size below 2GiB)");
+  }
+
+  @Test
+  void rejectsADurationWithoutAUnit() {
+    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
+        "--send-timeout", "60")).contains("--send-timeout: 60 (expected: a duration with a unit, e.g. 30s)");
+  }
+
+  @Test
+  void rejectsAZeroBodyRateWindow() {
+    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
+        "--body-rate-window", "0s")).contains("--body-rate-window: 0s (expected: a duration above 0 with a unit, e.g. 1s)");
   }
 
   @Test
