@@ -113,19 +113,20 @@ public final class Proxy implements AutoCloseable {
   }
 
   /**
-   * An event loop that ended while the proxy is open (an Error escaped it: Netty logs it and lets
-   * the loop go) leaves its connections unserved: the process ends instead, to be restarted.
+   * An event loop that ended while the proxy is open (an Error escaped it, most often an
+   * OutOfMemoryError met outside any handler: Netty logs it and lets the loop end) leaves its
+   * connections accepted and never answered: the process ends instead, to be restarted.
    */
   private void watchLoops() {
     Thread watch = new Thread(() -> {
       while (!closed.get()) {
         for (EventExecutor e : group) {
           if (e.isShuttingDown() && !closed.get()) {
-            Fatal.halt(System.err, "an event loop of the proxy ended unexpectedly");
+            Fatal.halt(System.err, loopDied());
           }
         }
         try {
-          Thread.sleep(1000);
+          Thread.sleep(100);
         } catch (InterruptedException ex) {
           return;
         }
@@ -133,6 +134,16 @@ public final class Proxy implements AutoCloseable {
     }, "nonstop-loop-watch");
     watch.setDaemon(true);
     watch.start();
+  }
+
+  private static String loopDied() {
+    long used = BufferMemory.directMemoryInUse();
+    long max = io.netty.util.internal.PlatformDependent.maxDirectMemory();
+    if (used > max / 10 * 9) {
+      return "out of memory (direct buffers: " + (used >> 10) + " of " + (max >> 10)
+          + " KiB in use): an event loop of the proxy died";
+    }
+    return "an event loop of the proxy died (its error is logged above)";
   }
 
   /**

@@ -122,8 +122,8 @@ class MemoryBoundTest {
     }
     assertThat(proxy.process.waitFor(30, TimeUnit.SECONDS)).as("the proxy exited").isTrue();
     assertThat(proxy.process.exitValue()).isEqualTo(Fatal.EXIT_STATUS);
-    await().atMost(Duration.ofSeconds(5)).until(() -> !proxy.lines().isEmpty()
-        && proxy.lines().get(proxy.lines().size() - 1).contains("fatal: out of memory"));
+    await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(proxy.lines())
+        .as("the proxy's output").last().asString().contains("fatal: out of memory"));
   }
 
   @Test

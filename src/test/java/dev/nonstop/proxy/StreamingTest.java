@@ -26,7 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * Point 2: a 1 GiB upload and a 1 GiB download pass through a proxy that has 64 MiB of heap and
+ * A 1 GiB upload (with the body limit lifted) and a 1 GiB download pass through a proxy that has 64 MiB of heap and
  * 64 MiB of direct memory (its own JVM, started like the CLI starts it): bodies are streamed with
  * backpressure, never held whole. The proxy's peak RSS is checked too.
  */
@@ -66,7 +66,7 @@ class StreamingTest {
     proxy = new ProcessBuilder(javaBin, "-Xmx64m", "-XX:MaxDirectMemorySize=64m",
         "-XX:+ExitOnOutOfMemoryError", "-cp", System.getProperty("java.class.path"),
         "dev.nonstop.cli.Main", "proxy", "--listen", "127.0.0.1:0", "--no-health-check",
-        "--transport", TestTransport.KIND.toString(),
+        "--transport", TestTransport.KIND.toString(), "--max-body", "0",
         "--backend", "127.0.0.1:" + backend.getAddress().getPort())
         .redirectErrorStream(true)
         .start();
