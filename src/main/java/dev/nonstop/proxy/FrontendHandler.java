@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
@@ -789,8 +790,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
         checkBodyRate();
         break;
       case SEND:
-        log.debug("client {} took none of its response for {} ms: closed", clientIp,
+        log.debug("client {} took none of its response for {} ms: reset", clientIp,
             TimeUnit.NANOSECONDS.toMillis(sendNanos));
+        // A reset, not a close: the kernel would otherwise keep the unsent bytes and go on
+        // offering them to a client that does not read (nginx's reset_timedout_connection).
+        ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
         ctx.close(); // channelInactive releases the backend connection
         break;
       case LINGER:

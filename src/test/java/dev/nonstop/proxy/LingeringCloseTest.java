@@ -46,7 +46,9 @@ class LingeringCloseTest {
       }
       out.flush();
       RawClient.Response r = c.read();
-      assertThat(c.closedByPeer()).isTrue();
+      if (r.status() != 403) { // the backend's answer may come after the body, on a kept connection
+        assertThat(c.closedByPeer()).as("closed after the proxy's error answer").isTrue();
+      }
       return r;
     }
   }
@@ -71,14 +73,28 @@ class LingeringCloseTest {
 
   @Test
   void aBackendThatAnswersBeforeTheBodyEndsIsHeardByTheClient() throws Exception {
-    app.handler = ex -> {
-      ex.sendResponseHeaders(403, -1); // without reading the upload
-      ex.close();
-    };
-    for (int i = 0; i < 3; i++) {
-      RawClient.Response r = sendWhileStillSending(
-          "POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 900\r\n\r\n", 900);
-      assertThat(r.status()).isIn(403);
+    try (SocketBackend early = new SocketBackend((socket, b) -> {
+          // Answers 403 after the head, then drops the body it never wanted, as an app refusing
+          // an upload does.
+          java.io.InputStream in = socket.getInputStream();
+          StringBuilder head = new StringBuilder();
+          while (head.indexOf("\r\n\r\n") < 0) {
+            head.append((char) in.read());
+          }
+          socket.getOutputStream().write(
+              "HTTP/1.1 403 Forbidden\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+                  .getBytes(StandardCharsets.ISO_8859_1));
+          in.transferTo(OutputStream.nullOutputStream());
+        });
+        Proxy unlimited = Proxy.start(TestTransport.options(),
+            Pool.of(Selector.roundRobin(), List.of(early.backend("early"))))) {
+      proxy.close();
+      proxy = unlimited;
+      for (int i = 0; i < 3; i++) {
+        RawClient.Response r = sendWhileStillSending(
+            "POST /up HTTP/1.1\r\nHost: t\r\nContent-Length: 500000\r\n\r\n", 500_000);
+        assertThat(r.status()).isEqualTo(403);
+      }
     }
   }
 }

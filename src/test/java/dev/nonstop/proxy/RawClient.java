@@ -6,6 +6,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Locale;
@@ -85,10 +86,15 @@ final class RawClient implements AutoCloseable {
     }
   }
 
-  /** True when the server closed the connection (EOF or reset) before sending anything more. */
+  /**
+   * True when the server closed the connection (EOF or reset) before sending anything more; false
+   * when it sent more, or nothing came within the read timeout (the connection is still open).
+   */
   boolean closedByPeer() {
     try {
       return in.read() == -1;
+    } catch (SocketTimeoutException e) {
+      return false;
     } catch (IOException e) {
       return true;
     }
