@@ -816,7 +816,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     if (!active || requestDone || responseStarted || closing) {
       return;
     }
-    if (!bodyStalled && bodyBytes - windowMark < bodyWindowBytes) {
+    // A client waiting for its 100 Continue sends nothing: the wait is the backend's, not its own.
+    boolean ourWait = bodyStalled || (!informational && HttpUtil.is100ContinueExpected(request));
+    if (!ourWait && bodyBytes - windowMark < bodyWindowBytes) {
       log.debug("client {} sent {} body bytes in {} ms: 408", clientIp, bodyBytes - windowMark,
           TimeUnit.NANOSECONDS.toMillis(bodyWindowNanos));
       abandonRequest(408);
@@ -848,13 +850,17 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   // ---- ending ----
 
-  /** Answers an unusable request and closes: 400, 408, 414, 431. */
+  /** Answers an unusable request (400, 408, 413, 414, 431, 501, 505) and closes. */
   private void reject(int s) {
     closing = true;
     phase = NONE;
     long began = firstByte != 0 ? firstByte : System.nanoTime();
     ctx.write(Replies.plain(s, true, false), ctx.voidPromise());
-    lingerClose(); // the rest of that request, or more of it, may still be on its way
+    if (s == 408) {
+      flushLast(true); // too slow to send a head: no more time for it
+    } else {
+      lingerClose(); // the rest of that request, or more of it, may still be on its way
+    }
     proxy.listener.completed(null, s, System.nanoTime() - began, true);
   }
 
