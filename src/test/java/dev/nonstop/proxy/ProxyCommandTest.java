@@ -6,6 +6,8 @@ import dev.nonstop.cli.Main;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
 import picocli.CommandLine;
 
 /** Bad flags of {@code nonstop proxy} say what was expected (the happy path runs in StreamingTest). */
@@ -36,40 +38,18 @@ class ProxyCommandTest {
         "--transport", "kqueue")).contains("unknown transport 'kqueue' (expected: auto, io_uring, epoll or nio)");
   }
 
-  @Test
-  void rejectsANegativeMaxConnections() {
-    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
-        "--max-connections", "-1")).contains("--max-connections: -1 (expected: >= 0");
-  }
-
-  @Test
-  void rejectsAnAmbiguousMaxBody() {
-    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
-        "--max-body", "10MB")).contains("--max-body: 10MB (expected: 10MiB; MB is ambiguous");
-  }
-
-  @Test
-  void rejectsANegativeMaxBufferMemory() {
-    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
-        "--max-buffer-memory", "-1")).contains("--max-buffer-memory: -1 (expected: a size of 0 or more");
-  }
-
-  @Test
-  void rejectsAMinBodyRateTooLargeForItsInt() {
-    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
-        "--min-body-rate", "2GiB")).contains("--min-body-rate: 2GiB (expected: a size below 2GiB)");
-  }
-
-  @Test
-  void rejectsADurationWithoutAUnit() {
-    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
-        "--send-timeout", "60")).contains("--send-timeout: 60 (expected: a duration with a unit, e.g. 30s)");
-  }
-
-  @Test
-  void rejectsAZeroBodyRateWindow() {
-    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
-        "--body-rate-window", "0s")).contains("--body-rate-window: 0s (expected: a duration above 0 with a unit, e.g. 1s)");
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource(delimiter = '|', value = {
+      "--max-connections|-1|--max-connections: -1 (expected: >= 0",
+      "--max-body|10MB|--max-body: 10MB (expected: 10MiB; MB is ambiguous",
+      "--max-buffer-memory|-1|--max-buffer-memory: -1 (expected: a size of 0 or more",
+      "--min-body-rate|2GiB|--min-body-rate: 2GiB (expected: a size below 2GiB)",
+      "--send-timeout|60|--send-timeout: 60 (expected: a duration with a unit, e.g. 30s)",
+      "--body-rate-window|0s|--body-rate-window: 0s (expected: a duration above 0 with a unit, e.g. 1s)"
+  })
+  void rejectsABadLimitSayingWhatWasExpected(String flag, String value, String message) {
+    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1", flag, value))
+        .contains(message);
   }
 
   @Test
