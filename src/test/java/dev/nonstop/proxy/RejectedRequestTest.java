@@ -125,4 +125,19 @@ class RejectedRequestTest {
   void answers501ToConnect() throws Exception {
     expectClosedWith("CONNECT example.org:443 HTTP/1.1\r\nHost: example.org:443\r\n\r\n", 501);
   }
+
+  @Test
+  void answers400ToANulByteInAHeaderValue() throws Exception {
+    expectClosedWith("GET / HTTP/1.1\r\nHost: t\r\nX-A: a\u0000b\r\n\r\n", 400);
+  }
+
+  @Test
+  void answers400ToABareCrInAHeaderValue() throws Exception {
+    expectClosedWith("GET / HTTP/1.1\r\nHost: t\r\nX-A: a\rX-B: b\r\n\r\n", 400);
+  }
+
+  @Test
+  void answers400ToWhiteSpaceBeforeAHeaderColon() throws Exception {
+    expectClosedWith("GET / HTTP/1.1\r\nHost: t\r\nContent-Length : 5\r\n\r\nhello", 400);
+  }
 }
