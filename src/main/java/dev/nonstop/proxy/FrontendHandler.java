@@ -58,8 +58,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private static final long LINGER_TOTAL_NANOS = TimeUnit.SECONDS.toNanos(30);
   /** ...or after this many bytes dropped. */
   private static final long LINGER_MAX_BYTES = 1024 * 1024;
-  /** A retryable request's body is kept for a retry up to this size. */
-  static final int MAX_REPLAY = 64 * 1024;
 
   private final Proxy proxy;
   private final Worker worker;
@@ -127,15 +125,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private BackendConnection conn;
   /** The response head, held back until the first body bytes or the end of the response. */
   private ByteBuf pendingHead;
-  /** Body chunks read before the head reached a backend: kept so a retry can still send them. */
-  private ArrayDeque<HttpContent> held;
-  /** Copies of the body chunks sent on this try, for a retry of a retryable request. */
-  private ArrayDeque<HttpContent> replay;
-  private int replayBytes;
+  /** The body's parts not yet sent on this try, and copies of those sent, for a retry. */
+  private final ReplayBuffer body = new ReplayBuffer();
   /** Body bytes of the current request read so far, against the body limit. */
   private long bodyBytes;
-  /** The body outgrew {@link #MAX_REPLAY}: once sent, the request cannot be sent again. */
-  private boolean replayLost;
   /** Pipelined messages of the next requests, handled once the current one ends. */
   private ArrayDeque<Object> queued;
 
@@ -369,10 +362,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       return;
     }
     if (conn == null || !headWritten) {
-      if (held == null) {
-        held = new ArrayDeque<>(4);
-      }
-      held.add(c);
+      body.hold(c); // until the head is out, so that a retry can still send them
       return;
     }
     Channel ch = conn.channel();
@@ -484,10 +474,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
     Channel ch = f.channel();
     bodyStalled = true; // no body was read while the head was on its way
-    if (held != null && !held.isEmpty()) {
+    HttpContent c = body.nextPending();
+    if (c != null) {
       boolean last = false;
-      HttpContent c;
-      while ((c = held.poll()) != null) {
+      for (; c != null; c = body.nextPending()) {
         last |= c instanceof LastHttpContent;
         writeBody(ch, c);
       }
@@ -507,36 +497,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   /** Sends a body part, keeping a copy while a retry could still need the whole body. */
   private void writeBody(Channel ch, HttpContent c) {
-    if (retryable && !replayLost) {
-      int n = c.content().readableBytes();
-      if (replayBytes + n <= MAX_REPLAY) {
-        if (replay == null) {
-          replay = new ArrayDeque<>(4);
-        }
-        replay.add(c.retainedDuplicate());
-        replayBytes += n;
-      } else {
-        replayLost = true;
-        releaseAll(replay);
-      }
-    }
+    body.sending(c, retryable);
     bodyWritten = true;
     Framing.writeRequestBody(ch, c, requestChunked);
   }
 
   /** Before a retry: the body parts already sent go first in line again. */
   private void rewindBody() {
-    if (replay == null || replay.isEmpty()) {
-      return;
-    }
-    if (held == null) {
-      held = new ArrayDeque<>(4);
-    }
-    HttpContent c;
-    while ((c = replay.pollLast()) != null) {
-      held.addFirst(c);
-    }
-    replayBytes = 0;
+    body.rewind();
     bodyWritten = false;
   }
 
@@ -546,52 +514,56 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
   }
 
-  /** The try on {@link #backend} failed before a response head came (or timed out). */
+  /** The try on {@link #backend} failed before the response was whole (or timed out). */
   private void backendFailed(boolean timeout) {
     clientPaused = false;
     backendPaused = false;
     if (phase == AWAIT) {
       phase = NONE;
     }
-    // What was sent can be sent again: the head if the request is retryable, the body if a copy
-    // of all of it is kept.
-    boolean resendable = !informational && (!bodyWritten || (retryable && !replayLost))
-        && (!headWritten || retryable) && !closing;
-    if (!timeout && reused && resendable && !responseStarted && staleRetries < tried.length
-        && backend.isUsable()) {
-      // A pooled connection the backend closed while it sat idle (the keep-alive race): the
-      // backend itself is fine, so try it again on another connection.
-      staleRetries++;
-      proxy.listener.retried(backend, true);
-      releaseBackend(0);
-      rewindBody();
-      send(backend);
-      return;
+    // A head held back here has not reached the client: as if no answer had come.
+    boolean headOnly = responseStarted && pendingHead != null;
+    RetryPolicy.Decision d = RetryPolicy.decide(new RetryPolicy.Failure(timeout, reused,
+        responseStarted, responseStarted && !headOnly, informational, headWritten, bodyWritten,
+        !body.lost(), retryable, backend.isUsable(), tried.length - staleRetries, closing));
+    if (d != RetryPolicy.Decision.RETRY_SAME_BACKEND) {
+      backend.recordFailure(ejectAfter);
     }
-    backend.recordFailure(ejectAfter);
-    if (responseStarted && pendingHead != null) {
-      // Only the head came, and it is still held here: the client saw nothing, so the request
-      // may go to another backend like one that got no answer at all.
+    if (headOnly) {
       ReferenceCountUtil.release(pendingHead);
       pendingHead = null;
       responseStarted = false;
       status = 0;
     }
-    if (responseStarted) {
-      releaseBackend(status);
-      writePendingHead();
-      ctx.flush();
-      ctx.close(); // a response cut short can only be told by closing
-      return;
+    switch (d) {
+      case RETRY_SAME_BACKEND:
+        staleRetries++;
+        proxy.listener.retried(backend, true);
+        releaseBackend(0);
+        rewindBody();
+        send(backend);
+        break;
+      case RETRY_ANOTHER_BACKEND:
+        proxy.listener.retried(backend, false);
+        releaseBackend(0);
+        rewindBody();
+        dispatch();
+        break;
+      case CUT_RESPONSE:
+        releaseBackend(status);
+        writePendingHead();
+        ctx.flush();
+        ctx.close();
+        break;
+      case ANSWER_502:
+      case ANSWER_504:
+        releaseBackend(0);
+        replyLocal(d == RetryPolicy.Decision.ANSWER_504 ? 504 : 502);
+        break;
+      default: // GIVE_UP
+        releaseBackend(0);
+        break;
     }
-    releaseBackend(0);
-    if (!timeout && resendable) {
-      proxy.listener.retried(backend, false);
-      rewindBody();
-      dispatch();
-      return;
-    }
-    replyLocal(timeout ? 504 : 502);
   }
 
   // ---- backend side (called by BackendConnection and its ResponseReader) ----
@@ -953,10 +925,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     backendPaused = false;
     flushBackend = false;
     firstByte = 0;
-    releaseAll(held);
-    releaseAll(replay);
-    replayBytes = 0;
-    replayLost = false;
+    body.clear();
     bodyBytes = 0;
   }
 

@@ -236,7 +236,7 @@ class RetryTest {
 
   @Test
   void aPutLargerThanTheReplayLimitIsNotSentAgain() throws Exception {
-    String big = "x".repeat(FrontendHandler.MAX_REPLAY + 1);
+    String big = "x".repeat(ReplayBuffer.MAX + 1);
     try (FirstRequestLost f = new FirstRequestLost();
         RawClient c = new RawClient(f.proxy.address())) {
       c.send("PUT /big HTTP/1.1\r\nHost: t\r\nContent-Length: " + big.length() + "\r\n\r\n" + big);
