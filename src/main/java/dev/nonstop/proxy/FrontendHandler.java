@@ -43,15 +43,24 @@ import org.slf4j.LoggerFactory;
  */
 final class FrontendHandler extends ChannelInboundHandlerAdapter implements ResponseReader.Sink {
   private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
-  private static final int NONE = 0;
-  private static final int IDLE = 1;
-  private static final int HEAD = 2;
-  private static final int BODY = 3;
-  private static final int AWAIT = 4;
-  /** The client takes none of its response: the send timeout runs. */
-  private static final int SEND = 5;
-  /** After an error answer: reading and dropping what the client still sends, then closing. */
-  private static final int LINGER = 6;
+  /** What the one deadline of a connection stands for; the worker's tick checks it. */
+  private enum Deadline {
+    /** None runs. */
+    NONE,
+    /** No request in flight: the idle timeout. */
+    IDLE,
+    /** A request head has begun: it must be whole within the header timeout. */
+    HEAD,
+    /** A request body is coming: each window must bring its minimum of bytes. */
+    BODY,
+    /** The request is whole: the backend must answer within the response timeout. */
+    AWAIT,
+    /** The client takes none of its response: the send timeout. */
+    SEND,
+    /** After an error answer: reading and dropping what the client still sends, then closing. */
+    LINGER
+  }
+
   /** Lingering ends after this long without a byte from the client (nginx: 5 s)... */
   static final long LINGER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(5);
   /** ...or this long in all (nginx: 30 s)... */
@@ -77,7 +86,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   FrontendHandler next;
 
   // Deadline checked by the worker's tick.
-  private int phase;
+  private Deadline phase = Deadline.NONE;
   private long deadline;
   private long firstByte;
   /** Body bytes read when the current body-rate window began. */
@@ -159,7 +168,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
     clientIp = remote == null ? "unknown" : remote.getAddress().getHostAddress();
     worker.link(this);
-    arm(IDLE, idleNanos);
+    arm(Deadline.IDLE, idleNanos);
     ctx.read();
   }
 
@@ -168,13 +177,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
    * starts the head timer; while lingering, bytes are counted against its bound.
    */
   void bytesArrived(int n) {
-    if (phase == IDLE) {
+    if (phase == Deadline.IDLE) {
       firstByte = System.nanoTime();
-      arm(HEAD, headNanos);
-    } else if (phase == LINGER) {
+      arm(Deadline.HEAD, headNanos);
+    } else if (phase == Deadline.LINGER) {
       lingerBytes += n;
       if (lingerBytes > LINGER_MAX_BYTES) {
-        phase = NONE;
+        phase = Deadline.NONE;
         ctx.close();
       } else {
         deadline = Math.min(System.nanoTime() + LINGER_IDLE_NANOS, lingerEnd);
@@ -184,7 +193,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   /** Whether what the client sends now is dropped unread: the decoder then skips it. */
   boolean lingering() {
-    return phase == LINGER;
+    return phase == Deadline.LINGER;
   }
 
   @Override
@@ -218,7 +227,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       conn.channel().flush();
     }
     if (closing) {
-      if (phase == LINGER) {
+      if (phase == Deadline.LINGER) {
         ctx.read();
       }
       return;
@@ -247,8 +256,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (phase == SEND && ctx.channel().isWritable()) {
-      phase = NONE; // the client took some of its response: progress
+    if (phase == Deadline.SEND && ctx.channel().isWritable()) {
+      phase = Deadline.NONE; // the client took some of its response: progress
     }
     if (backendPaused && ctx.channel().isWritable() && conn != null) {
       backendPaused = false;
@@ -266,7 +275,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     closing = true;
-    phase = NONE;
+    phase = Deadline.NONE;
     worker.unlink(this);
     if (active) {
       detachBackend();
@@ -279,8 +288,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   }
 
   private void startRequest(HttpRequest req) {
-    start = phase == HEAD ? firstByte : System.nanoTime();
-    phase = NONE;
+    start = phase == Deadline.HEAD ? firstByte : System.nanoTime();
+    phase = Deadline.NONE;
     DecoderResult result = req.decoderResult();
     if (result.isFailure()) {
       reject(statusFor(result.cause()));
@@ -332,7 +341,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     if (hasBody) {
       windowMark = 0;
       bodyStalled = false;
-      arm(BODY, bodyWindowNanos);
+      arm(Deadline.BODY, bodyWindowNanos);
     }
     dispatch();
   }
@@ -510,7 +519,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   private void awaitResponse() {
     if (!responseStarted) {
-      arm(AWAIT, responseNanos);
+      arm(Deadline.AWAIT, responseNanos);
     }
   }
 
@@ -518,8 +527,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private void backendFailed(boolean timeout) {
     clientPaused = false;
     backendPaused = false;
-    if (phase == AWAIT) {
-      phase = NONE;
+    if (phase == Deadline.AWAIT) {
+      phase = Deadline.NONE;
     }
     // A head held back here has not reached the client: as if no answer had come.
     boolean headOnly = responseStarted && pendingHead != null;
@@ -591,7 +600,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       }
       return;
     }
-    phase = NONE;
+    phase = Deadline.NONE;
     status = code;
     responseStarted = true;
     if (code >= 500) {
@@ -713,8 +722,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       c.channel().read();
     } else {
       backendPaused = true;
-      if (phase == NONE) {
-        arm(SEND, sendNanos);
+      if (phase == Deadline.NONE) {
+        arm(Deadline.SEND, sendNanos);
       }
     }
   }
@@ -739,18 +748,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   // ---- deadlines, drain ----
 
-  private void arm(int p, long nanos) {
+  private void arm(Deadline p, long nanos) {
     phase = p;
     deadline = System.nanoTime() + nanos;
   }
 
   /** Called by the worker's tick. */
   void checkDeadline(long now) {
-    int p = phase;
-    if (p == NONE || now - deadline < 0) {
+    Deadline p = phase;
+    if (p == Deadline.NONE || now - deadline < 0) {
       return;
     }
-    phase = NONE;
+    phase = Deadline.NONE;
     switch (p) {
       case IDLE:
         ctx.close();
@@ -798,7 +807,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
     bodyStalled = clientPaused || conn == null || !headWritten;
     windowMark = bodyBytes;
-    arm(BODY, bodyWindowNanos);
+    arm(Deadline.BODY, bodyWindowNanos);
   }
 
   /** Drain deadline: ends the exchange bound to {@code b}, if any. */
@@ -807,7 +816,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       return false;
     }
     detachBackend();
-    phase = NONE;
+    phase = Deadline.NONE;
     if (responseStarted) {
       releaseBackend(status);
       writePendingHead();
@@ -825,7 +834,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   /** Answers an unusable request (400, 408, 413, 414, 431, 501, 505) and closes. */
   private void reject(int s) {
     closing = true;
-    phase = NONE;
+    phase = Deadline.NONE;
     long began = firstByte != 0 ? firstByte : System.nanoTime();
     ctx.write(Replies.plain(s, true, false), ctx.voidPromise());
     if (s == 408) {
@@ -873,7 +882,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
    */
   private void lingerClose() {
     closing = true;
-    phase = NONE;
+    phase = Deadline.NONE;
     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
       Channel ch = f.channel();
       if (!f.isSuccess() || !(ch instanceof DuplexChannel) || !ch.isActive()) {
@@ -888,7 +897,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
         long now = System.nanoTime();
         lingerEnd = now + LINGER_TOTAL_NANOS;
         lingerBytes = 0;
-        phase = LINGER;
+        phase = Deadline.LINGER;
         deadline = now + LINGER_IDLE_NANOS;
         ctx.read();
       });
@@ -931,7 +940,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   /** Handles pipelined requests already read, then waits for the next one. */
   private void nextRequest() {
-    arm(IDLE, idleNanos);
+    arm(Deadline.IDLE, idleNanos);
     while (!active && !closing && queued != null && !queued.isEmpty()) {
       Object msg = queued.poll();
       if (msg instanceof HttpRequest) {
