@@ -106,8 +106,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private boolean requestDone;
   private boolean keepAlive;
   private boolean retryable;
-  private boolean headWritten;
-  private boolean bodyWritten;
   private boolean informational;
   /** The request body is chunked: its parts go to the backend as chunks. */
   private boolean requestChunked;
@@ -123,15 +121,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private boolean flushClient;
   private int status;
   private long start;
-  private Backend backend;
-  private boolean acquired;
+  /** The current try; null between exchanges. */
+  private Attempt attempt;
   private final Backend[] tried;
   private int tries;
-  private int attempt;
-  /** The current try runs on a connection taken from the pool (it may have gone stale there). */
-  private boolean reused;
   private int staleRetries;
-  private BackendConnection conn;
   /** The response head, held back until the first body bytes or the end of the response. */
   private ByteBuf pendingHead;
   /** The body's parts not yet sent on this try, and copies of those sent, for a retry. */
@@ -222,6 +216,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
+    BackendConnection conn = conn();
     if (flushBackend && conn != null) {
       flushBackend = false;
       conn.channel().flush();
@@ -235,7 +230,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     if (!active) {
       ctx.read();
     } else if (!requestDone) {
-      if (headWritten && conn != null) {
+      if (conn != null && attempt.headWritten) {
         if (conn.channel().isWritable()) {
           ctx.read();
         } else {
@@ -259,6 +254,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     if (phase == Deadline.SEND && ctx.channel().isWritable()) {
       phase = Deadline.NONE; // the client took some of its response: progress
     }
+    BackendConnection conn = conn();
     if (backendPaused && ctx.channel().isWritable() && conn != null) {
       backendPaused = false;
       conn.channel().read();
@@ -370,7 +366,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       c.release(); // the empty end of a bodiless request: the head already carried it
       return;
     }
-    if (conn == null || !headWritten) {
+    BackendConnection conn = conn();
+    if (conn == null || !attempt.headWritten) {
       body.hold(c); // until the head is out, so that a retry can still send them
       return;
     }
@@ -413,29 +410,26 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   }
 
   private void send(Backend b) {
-    backend = b;
-    b.acquire();
-    acquired = true;
-    headWritten = false;
-    int thisAttempt = ++attempt;
+    Attempt a = new Attempt(b);
+    attempt = a;
     BackendConnection c = worker.pool.poll(b);
     while (c != null && !retryable && !worker.stillOpen(c.channel())) {
       // closed by the backend while idle: an unretryable request avoids it
       Worker.closeSoon(c.channel());
       c = worker.pool.poll(b);
     }
-    reused = c != null;
+    a.reused = c != null;
     if (c != null) {
       bind(c);
       return;
     }
     // One listener per new connection, not per request: connections are pooled.
-    worker.connect(b).addListener((ChannelFuture f) -> connected(f, thisAttempt));
+    worker.connect(b).addListener((ChannelFuture f) -> connected(f, a));
   }
 
-  private void connected(ChannelFuture f, int thisAttempt) {
+  private void connected(ChannelFuture f, Attempt a) {
     BackendConnection c = f.isSuccess() ? f.channel().pipeline().get(BackendConnection.class) : null;
-    if (!active || thisAttempt != attempt || conn != null) {
+    if (!active || a != attempt || a.conn != null) {
       if (c != null) { // the exchange moved on: keep the connection for the next one
         if (c.backend().isUsable()) {
           worker.pool.offer(c, System.nanoTime());
@@ -446,7 +440,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       return;
     }
     if (c == null) {
-      log.debug("connect to {} failed: {}", backend, f.cause().toString());
+      log.debug("connect to {} failed: {}", a.backend, f.cause().toString());
       backendFailed(false);
       return;
     }
@@ -454,7 +448,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   }
 
   private void bind(BackendConnection c) {
-    conn = c;
+    attempt.conn = c;
     c.exchange = this;
     // A client that knows no chunks (HTTP/1.0) gets a chunked body as its bare data.
     c.reader.expect(this, isHead, http10);
@@ -470,6 +464,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   }
 
   private void headWritten(ChannelFuture f) {
+    BackendConnection conn = conn();
     if (conn == null || f.channel() != conn.channel()) {
       return;
     }
@@ -477,7 +472,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       f.channel().close(); // channelInactive reports it, with nothing written
       return;
     }
-    headWritten = true;
+    attempt.headWritten = true;
     if (!hasBody) {
       return;
     }
@@ -507,15 +502,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   /** Sends a body part, keeping a copy while a retry could still need the whole body. */
   private void writeBody(Channel ch, HttpContent c) {
     body.sending(c, retryable);
-    bodyWritten = true;
+    attempt.bodyWritten = true;
     Framing.writeRequestBody(ch, c, requestChunked);
   }
 
-  /** Before a retry: the body parts already sent go first in line again. */
-  private void rewindBody() {
-    body.rewind();
-    bodyWritten = false;
-  }
 
   private void awaitResponse() {
     if (!responseStarted) {
@@ -523,8 +513,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
   }
 
-  /** The try on {@link #backend} failed before the response was whole (or timed out). */
+  /** The current attempt failed before the response was whole (or timed out). */
   private void backendFailed(boolean timeout) {
+    Attempt a = attempt;
+    Backend backend = a.backend;
     clientPaused = false;
     backendPaused = false;
     if (phase == Deadline.AWAIT) {
@@ -532,9 +524,10 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
     // A head held back here has not reached the client: as if no answer had come.
     boolean headOnly = responseStarted && pendingHead != null;
-    RetryPolicy.Decision d = RetryPolicy.decide(new RetryPolicy.Failure(timeout, reused,
-        responseStarted, responseStarted && !headOnly, informational, headWritten, bodyWritten,
-        !body.lost(), retryable, backend.isUsable(), tried.length - staleRetries, closing));
+    RetryPolicy.Decision d = RetryPolicy.decide(new RetryPolicy.Failure(timeout, a.reused,
+        responseStarted, responseStarted && !headOnly, informational, a.headWritten,
+        a.bodyWritten, !body.lost(), retryable, backend.isUsable(), tried.length - staleRetries,
+        closing));
     if (d != RetryPolicy.Decision.RETRY_SAME_BACKEND) {
       backend.recordFailure(ejectAfter);
     }
@@ -549,13 +542,13 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
         staleRetries++;
         proxy.listener.retried(backend, true);
         releaseBackend(0);
-        rewindBody();
+        body.rewind();
         send(backend);
         break;
       case RETRY_ANOTHER_BACKEND:
         proxy.listener.retried(backend, false);
         releaseBackend(0);
-        rewindBody();
+        body.rewind();
         dispatch();
         break;
       case CUT_RESPONSE:
@@ -579,7 +572,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   @Override
   public void responseMalformed(String why) {
-    log.debug("backend {}: {}", backend, why);
+    log.debug("backend {}: {}", attempt.backend, why);
     detachBackend();
     backendFailed(false);
   }
@@ -604,9 +597,9 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     status = code;
     responseStarted = true;
     if (code >= 500) {
-      backend.recordFailure(ejectAfter);
+      attempt.backend.recordFailure(ejectAfter);
     } else {
-      backend.recordSuccess();
+      attempt.backend.recordSuccess();
     }
     ByteBuf head = r.takeHead();
     chunkOut = false;
@@ -672,11 +665,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       ctx.write(Framing.LAST_CHUNK.duplicate(), ctx.voidPromise());
     }
     flushClient = false;
-    BackendConnection done = conn;
-    conn = null;
+    BackendConnection done = attempt.conn;
+    attempt.conn = null;
     done.exchange = null;
     backendPaused = false;
-    boolean reuse = backendKeepAlive && requestDone && backend.adminState() == AdminState.READY
+    boolean reuse = backendKeepAlive && requestDone
+        && attempt.backend.adminState() == AdminState.READY
         && done.channel().isActive() && !done.reader.trailingGarbage;
     if (reuse) {
       worker.pool.offer(done, System.nanoTime());
@@ -708,7 +702,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   }
 
   void backendReadComplete(BackendConnection c) {
-    if (c != conn) {
+    if (c != conn()) {
       return;
     }
     if (streaming) {
@@ -729,19 +723,19 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   }
 
   void backendWritable(BackendConnection c) {
-    if (c == conn && clientPaused) {
+    if (c == conn() && clientPaused) {
       clientPaused = false;
       ctx.read();
     }
   }
 
   void backendClosed(BackendConnection c, Throwable cause) {
-    if (c != conn) {
+    if (c != conn()) {
       return;
     }
-    conn = null;
+    attempt.conn = null;
     if (cause != null) {
-      log.debug("backend {} connection failed: {}", backend, cause.toString());
+      log.debug("backend {} connection failed: {}", attempt.backend, cause.toString());
     }
     backendFailed(false);
   }
@@ -782,7 +776,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
         ctx.close();
         break;
       case AWAIT:
-        if (active && conn != null) {
+        if (active && conn() != null) {
           detachBackend();
           backendFailed(/* timeout= */ true);
         }
@@ -805,14 +799,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       abandonRequest(408);
       return;
     }
-    bodyStalled = clientPaused || conn == null || !headWritten;
+    bodyStalled = clientPaused || conn() == null || !attempt.headWritten;
     windowMark = bodyBytes;
     arm(Deadline.BODY, bodyWindowNanos);
   }
 
   /** Drain deadline: ends the exchange bound to {@code b}, if any. */
   boolean cancelIfBoundTo(Backend b) {
-    if (!active || !acquired || backend != b) {
+    if (!active || attempt == null || !attempt.counts() || attempt.backend != b) {
       return false;
     }
     detachBackend();
@@ -915,11 +909,11 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   private void endExchange(int s, boolean proxyError) {
     releaseBackend(s);
-    Backend b = backend;
+    Backend b = attempt == null ? null : attempt.backend;
     proxy.listener.completed(b, s, System.nanoTime() - start, proxyError);
     active = false;
     request = null;
-    backend = null;
+    attempt = null;
     for (int i = 0; i < tries; i++) {
       tried[i] = null;
     }
@@ -928,14 +922,18 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     informational = false;
     streaming = false;
     responseStarted = false;
-    bodyWritten = false;
-    headWritten = false;
     clientPaused = false;
     backendPaused = false;
     flushBackend = false;
     firstByte = 0;
     body.clear();
     bodyBytes = 0;
+  }
+
+  /** The current attempt's backend connection, or null. */
+  private BackendConnection conn() {
+    Attempt a = attempt;
+    return a == null ? null : a.conn;
   }
 
   /** Handles pipelined requests already read, then waits for the next one. */
@@ -958,16 +956,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   }
 
   private void releaseBackend(int s) {
-    if (acquired) {
-      acquired = false;
-      backend.release(s);
+    if (attempt != null) {
+      attempt.release(s);
     }
   }
 
   private void detachBackend() {
-    BackendConnection c = conn;
+    BackendConnection c = conn();
     if (c != null) {
-      conn = null;
+      attempt.conn = null;
       c.exchange = null;
       c.reader.detach();
       Worker.closeSoon(c.channel());

@@ -1,0 +1,38 @@
+package dev.nonstop.proxy;
+
+import dev.nonstop.pool.Backend;
+
+/**
+ * One try of a request on one backend: the backend, the connection once there is one, and how far
+ * the request got on it. A late callback of an earlier try (a connect that completes after the
+ * exchange moved on) is told apart by identity: the exchange's current attempt is another object.
+ * Event-loop confined, like the exchange it serves.
+ */
+final class Attempt {
+  final Backend backend;
+  /** The connection this try runs on; null while connecting, and once the try is over. */
+  BackendConnection conn;
+  /** The connection came from the pool (it may have gone stale there). */
+  boolean reused;
+  boolean headWritten;
+  boolean bodyWritten;
+  /** Counted in the backend's in-flight requests until {@link #release}. */
+  private boolean acquired = true;
+
+  Attempt(Backend backend) {
+    this.backend = backend;
+    backend.acquire();
+  }
+
+  /** Ends this try's share of the backend's in-flight count, once; {@code status} 0 if none. */
+  void release(int status) {
+    if (acquired) {
+      acquired = false;
+      backend.release(status);
+    }
+  }
+
+  boolean counts() {
+    return acquired;
+  }
+}
