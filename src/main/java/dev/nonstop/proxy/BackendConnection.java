@@ -19,7 +19,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   final ResponseReader reader = new ResponseReader(Proxy.ALLOCATOR);
   private Channel channel;
   /** The client side this connection serves now; null while idle. */
-  FrontendHandler exchange;
+  Exchange exchange;
   boolean inPool;
   long idleSince;
   private Throwable failure;
@@ -63,7 +63,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelReadComplete(ChannelHandlerContext ctx) {
-    FrontendHandler f = exchange;
+    Exchange f = exchange;
     if (f != null) {
       f.backendReadComplete(this);
     } else if (inPool) {
@@ -73,7 +73,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    FrontendHandler f = exchange;
+    Exchange f = exchange;
     if (f != null && ctx.channel().isWritable()) {
       f.backendWritable(this);
     }
@@ -90,7 +90,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   @Override
   public void channelInactive(ChannelHandlerContext ctx) {
     worker.pool.remove(this);
-    FrontendHandler f = exchange;
+    Exchange f = exchange;
     // A body that runs until the close ends here; anything else under way failed.
     if (f != null && !reader.closed()) {
       exchange = null;

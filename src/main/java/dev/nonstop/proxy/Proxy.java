@@ -96,9 +96,9 @@ public final class Proxy implements AutoCloseable {
           .childHandler(new ChannelInitializer<Channel>() {
             @Override
             protected void initChannel(Channel ch) {
-              // Requests are decoded by Netty; responses leave as bytes the frontend wrote.
-              FrontendHandler frontend = new FrontendHandler(Proxy.this, workers.get(ch.eventLoop()));
-              ch.pipeline().addLast(new RequestDecoder(frontend, options.limits().maxBody()), frontend);
+              // Requests are decoded by Netty; responses leave as bytes the exchange wrote.
+              ClientConnection client = new ClientConnection(Proxy.this, workers.get(ch.eventLoop()));
+              ch.pipeline().addLast(new RequestDecoder(client, options.limits().maxBody()), client);
             }
           })
           .bind(options.listen())

@@ -19,31 +19,31 @@ import java.util.List;
  * which would hide a request-smuggling attempt from us. Chunk-size lines are checked by a
  * {@link ChunkSizes} that follows the bytes the decoder consumed, since Netty 4.2.9 reads a size
  * past 32 bits modulo 2^32 ({@code 100000005} as 5) and the rest of that chunk as a new request.
- * And the frontend hears of the first byte of each request, to start the request-header timeout.
+ * And the connection hears of the first byte of each request, to start the request-header timeout.
  */
 final class RequestDecoder extends HttpRequestDecoder {
   static final int MAX_INITIAL_LINE = 8 * 1024;
   static final int MAX_HEADER_SIZE = 16 * 1024;
   private static final int MAX_CHUNK = 16 * 1024;
 
-  private final FrontendHandler frontend;
+  private final ClientConnection client;
   private final ChunkSizes chunks;
   /** A bad chunk size was seen: every later byte is dropped, the connection is closing. */
   private boolean broken;
 
-  RequestDecoder(FrontendHandler frontend, long maxBody) {
+  RequestDecoder(ClientConnection client, long maxBody) {
     super(new HttpDecoderConfig()
         .setMaxInitialLineLength(MAX_INITIAL_LINE)
         .setMaxHeaderSize(MAX_HEADER_SIZE)
         .setMaxChunkSize(MAX_CHUNK));
-    this.frontend = frontend;
+    this.client = client;
     this.chunks = new ChunkSizes(maxBody);
   }
 
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-    frontend.bytesArrived(msg instanceof ByteBuf ? ((ByteBuf) msg).readableBytes() : 0);
-    if (frontend.lingering()) {
+    client.bytesArrived(msg instanceof ByteBuf ? ((ByteBuf) msg).readableBytes() : 0);
+    if (client.lingering()) {
       ReferenceCountUtil.release(msg); // after an error answer: counted, never decoded
       return;
     }

@@ -23,7 +23,7 @@ final class Worker {
   private final Bootstrap bootstrap;
   private final ByteBuffer probe = ByteBuffer.allocateDirect(1);
   /** Head of the intrusive list of this loop's client connections. */
-  private FrontendHandler connections;
+  private ClientConnection connections;
 
   Worker(EventLoop loop, Transport transport, ProxyOptions options) {
     this.loop = loop;
@@ -58,9 +58,9 @@ final class Worker {
 
   private void tick() {
     long now = System.nanoTime();
-    FrontendHandler f = connections;
+    ClientConnection f = connections;
     while (f != null) {
-      FrontendHandler next = f.next;
+      ClientConnection next = f.next;
       f.checkDeadline(now);
       f = next;
     }
@@ -103,7 +103,7 @@ final class Worker {
         .handler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            // No codec: requests go out as bytes the frontend framed, responses are read by the
+            // No codec: requests go out as bytes the exchange framed, responses are read by the
             // connection's ResponseReader.
             ch.pipeline().addLast(conn);
           }
@@ -111,7 +111,7 @@ final class Worker {
         .connect(backend.address());
   }
 
-  void link(FrontendHandler f) {
+  void link(ClientConnection f) {
     f.next = connections;
     f.prev = null;
     if (connections != null) {
@@ -120,7 +120,7 @@ final class Worker {
     connections = f;
   }
 
-  void unlink(FrontendHandler f) {
+  void unlink(ClientConnection f) {
     if (f.prev != null) {
       f.prev.next = f.next;
     } else if (connections == f) {
@@ -136,9 +136,9 @@ final class Worker {
   /** Cancels the exchanges bound to {@code backend}; returns how many. */
   int cancel(Backend backend) {
     int n = 0;
-    FrontendHandler f = connections;
+    ClientConnection f = connections;
     while (f != null) {
-      FrontendHandler next = f.next;
+      ClientConnection next = f.next;
       if (f.cancelIfBoundTo(backend)) {
         n++;
       }

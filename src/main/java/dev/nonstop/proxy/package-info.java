@@ -1,9 +1,11 @@
 /**
  * The data plane: an HTTP/1.1 reverse proxy on Netty. The request's path through the files:
  * {@link dev.nonstop.proxy.Proxy} (listener, pool reference, drain) → {@code AcceptGate} (pauses
- * accepts at the connection limit, or when descriptors run out) → {@code FrontendHandler}
- * (one client connection, one request at a time) → {@code ConnectionPool} (idle backend
- * connections of one event loop) → {@code BackendConnection} (one backend connection). A backend
+ * accepts at the connection limit, or when descriptors run out) → {@code RequestDecoder} →
+ * {@code ClientConnection} (one client connection: reading, pipelining, its deadlines) →
+ * {@code Exchange} (one request and its response) → {@code Attempt} (one try on one backend;
+ * {@code RetryPolicy} decides the next) → {@code ConnectionPool} (idle backend connections of one
+ * event loop) → {@code BackendConnection} and its {@code ResponseReader}. A backend
  * connection always runs on the event loop of the client connection it serves, so no state here
  * needs a lock.
  */

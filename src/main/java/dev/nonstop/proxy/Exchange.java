@@ -3,15 +3,11 @@ package dev.nonstop.proxy;
 import dev.nonstop.pool.AdminState;
 import dev.nonstop.pool.Backend;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.socket.DuplexChannel;
-import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -20,58 +16,41 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http.TooLongHttpHeaderException;
-import io.netty.handler.codec.http.TooLongHttpLineException;
 import io.netty.util.ReferenceCountUtil;
-import java.net.InetSocketAddress;
-import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection and the one exchange (request and its response) in flight on it.
+ * One request and its response, on a {@link ClientConnection}: it picks a backend, makes an
+ * {@link Attempt} on it (and another when {@link RetryPolicy} says so), streams the body each way
+ * with backpressure, and keeps the exchange's deadlines: the request body's rate, the backend's
+ * answer, the client's taking of the response. An HTTP/1.1 connection carries one exchange at a
+ * time, so it keeps one object and {@link #end resets} it between requests: a request allocates
+ * no exchange.
  *
- * <p>Event-loop confined, like the {@link BackendConnection} it drives: that one was opened on this
- * connection's event loop, so both sides call each other directly and nothing needs a lock. The
- * exchange lives in plain fields reset per request, so a request allocates no state object. This
- * hot-path class is longer than the house limit because the request's whole state machine
- * (dispatch, retry, streaming, timeouts, cancellation) reads best in one place.
- *
- * <p>Backpressure: auto-read is off on both sides. A body chunk is read from one side only when the
- * other side is writable; a paused side resumes on the other's writability event.
+ * <p>Event-loop confined, like its connection: the backend connections it drives were opened on
+ * the client's event loop, so the two sides call each other directly. Backpressure: a body chunk is
+ * read from one side only when the other side is writable; a paused side resumes on the other's
+ * writability event.
  */
-final class FrontendHandler extends ChannelInboundHandlerAdapter implements ResponseReader.Sink {
-  private static final Logger log = LoggerFactory.getLogger(FrontendHandler.class);
-  /** What the one deadline of a connection stands for; the worker's tick checks it. */
+final class Exchange implements ResponseReader.Sink {
+  private static final Logger log = LoggerFactory.getLogger(Exchange.class);
+
+  /** What the exchange's one deadline stands for; the worker's tick checks it. */
   private enum Deadline {
-    /** None runs. */
     NONE,
-    /** No request in flight: the idle timeout. */
-    IDLE,
-    /** A request head has begun: it must be whole within the header timeout. */
-    HEAD,
     /** A request body is coming: each window must bring its minimum of bytes. */
     BODY,
     /** The request is whole: the backend must answer within the response timeout. */
     AWAIT,
     /** The client takes none of its response: the send timeout. */
-    SEND,
-    /** After an error answer: reading and dropping what the client still sends, then closing. */
-    LINGER
+    SEND
   }
 
-  /** Lingering ends after this long without a byte from the client (nginx: 5 s)... */
-  static final long LINGER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(5);
-  /** ...or this long in all (nginx: 30 s)... */
-  private static final long LINGER_TOTAL_NANOS = TimeUnit.SECONDS.toNanos(30);
-  /** ...or after this many bytes dropped. */
-  private static final long LINGER_MAX_BYTES = 1024 * 1024;
-
+  private final ClientConnection client;
   private final Proxy proxy;
   private final Worker worker;
-  private final long idleNanos;
-  private final long headNanos;
   private final long responseNanos;
   private final int ejectAfter;
   private final long maxBody;
@@ -79,68 +58,58 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private final long bodyWindowNanos;
   private final long bodyWindowBytes;
   private final ChannelFutureListener headWrittenListener = this::headWritten;
-  private ChannelHandlerContext ctx;
-  private String clientIp;
-  /** Links in the worker's list of connections. */
-  FrontendHandler prev;
-  FrontendHandler next;
+  private final Backend[] tried;
+  /** The body's parts not yet sent on this try, and copies of those sent, for a retry. */
+  private final ReplayBuffer body = new ReplayBuffer();
 
-  // Deadline checked by the worker's tick.
   private Deadline phase = Deadline.NONE;
   private long deadline;
-  private long firstByte;
   /** Body bytes read when the current body-rate window began. */
   private long windowMark;
   /** Reading the body paused in this window (the backend was slow, not the client). */
   private boolean bodyStalled;
-  private long lingerEnd;
-  private long lingerBytes;
 
-  // The exchange in flight.
+  // The request. Between exchanges: active false, request null.
   private boolean active;
-  private boolean closing;
   private HttpRequest request;
+  private long start;
   private boolean http10;
   private boolean isHead;
   private boolean hasBody;
-  private boolean requestDone;
-  private boolean keepAlive;
-  private boolean retryable;
-  private boolean informational;
   /** The request body is chunked: its parts go to the backend as chunks. */
   private boolean requestChunked;
+  private boolean requestDone;
+  /** Body bytes of the request read so far, against the body limit. */
+  private long bodyBytes;
+  private boolean keepAlive;
+  private boolean retryable;
+  private int tries;
+  private int staleRetries;
+  /** The current try; null between exchanges. */
+  private Attempt attempt;
+
+  // The response.
+  private boolean informational;
+  private boolean responseStarted;
+  private int status;
+  /** The response head, held back until the first body bytes or the end of the response. */
+  private ByteBuf pendingHead;
   /** The response body runs until the backend closes: it goes to the client as chunks. */
   private boolean chunkOut;
   /** The response body has no length: its head is not held past the read it came in. */
   private boolean streaming;
-  private boolean responseStarted;
   private boolean backendKeepAlive;
+
+  // Backpressure and flushes.
   private boolean clientPaused;
   private boolean backendPaused;
   private boolean flushBackend;
   private boolean flushClient;
-  private int status;
-  private long start;
-  /** The current try; null between exchanges. */
-  private Attempt attempt;
-  private final Backend[] tried;
-  private int tries;
-  private int staleRetries;
-  /** The response head, held back until the first body bytes or the end of the response. */
-  private ByteBuf pendingHead;
-  /** The body's parts not yet sent on this try, and copies of those sent, for a retry. */
-  private final ReplayBuffer body = new ReplayBuffer();
-  /** Body bytes of the current request read so far, against the body limit. */
-  private long bodyBytes;
-  /** Pipelined messages of the next requests, handled once the current one ends. */
-  private ArrayDeque<Object> queued;
 
-  FrontendHandler(Proxy proxy, Worker worker) {
-    this.proxy = proxy;
-    this.worker = worker;
-    ProxyOptions o = proxy.options();
-    this.idleNanos = o.idleTimeout().toNanos();
-    this.headNanos = o.requestHeaderTimeout().toNanos();
+  Exchange(ClientConnection client, ProxyOptions o) {
+    this.client = client;
+    this.proxy = client.proxy;
+    this.worker = client.worker;
     this.responseNanos = o.responseTimeout().toNanos();
     this.ejectAfter = o.ejectAfter();
     this.maxBody = o.limits().maxBody();
@@ -150,164 +119,24 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     this.tried = new Backend[o.maxTries()];
   }
 
-  // ---- client side ----
-
-  @Override
-  public void handlerAdded(ChannelHandlerContext ctx) {
-    this.ctx = ctx;
+  boolean active() {
+    return active;
   }
 
-  @Override
-  public void channelActive(ChannelHandlerContext ctx) {
-    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-    clientIp = remote == null ? "unknown" : remote.getAddress().getHostAddress();
-    worker.link(this);
-    arm(Deadline.IDLE, idleNanos);
-    ctx.read();
+  /** Whether the request's body is still coming from the client. */
+  boolean wantsBody() {
+    return active && !requestDone;
   }
 
-  /**
-   * Called by the decoder on every read of {@code n} bytes: the first byte after an idle spell
-   * starts the head timer; while lingering, bytes are counted against its bound.
-   */
-  void bytesArrived(int n) {
-    if (phase == Deadline.IDLE) {
-      firstByte = System.nanoTime();
-      arm(Deadline.HEAD, headNanos);
-    } else if (phase == Deadline.LINGER) {
-      lingerBytes += n;
-      if (lingerBytes > LINGER_MAX_BYTES) {
-        phase = Deadline.NONE;
-        ctx.close();
-      } else {
-        deadline = Math.min(System.nanoTime() + LINGER_IDLE_NANOS, lingerEnd);
-      }
-    }
-  }
+  // ---- the request, from the client ----
 
-  /** Whether what the client sends now is dropped unread: the decoder then skips it. */
-  boolean lingering() {
-    return phase == Deadline.LINGER;
-  }
-
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (closing) {
-      ReferenceCountUtil.release(msg);
-    } else if (active) {
-      if (!requestDone && msg instanceof HttpContent && (queued == null || queued.isEmpty())) {
-        requestContent((HttpContent) msg);
-      } else {
-        enqueue(msg); // pipelined: the next request waits for this one's response
-      }
-    } else if (msg instanceof HttpRequest) {
-      startRequest((HttpRequest) msg);
-    } else {
-      ReferenceCountUtil.release(msg); // the rest of a request already answered
-    }
-  }
-
-  private void enqueue(Object msg) {
-    if (queued == null) {
-      queued = new ArrayDeque<>(4);
-    }
-    queued.add(msg);
-  }
-
-  @Override
-  public void channelReadComplete(ChannelHandlerContext ctx) {
-    BackendConnection conn = conn();
-    if (flushBackend && conn != null) {
-      flushBackend = false;
-      conn.channel().flush();
-    }
-    if (closing) {
-      if (phase == Deadline.LINGER) {
-        ctx.read();
-      }
-      return;
-    }
-    if (!active) {
-      ctx.read();
-    } else if (!requestDone) {
-      if (conn != null && attempt.headWritten) {
-        if (conn.channel().isWritable()) {
-          ctx.read();
-        } else {
-          clientPaused = true;
-          bodyStalled = true;
-        }
-      } else {
-        bodyStalled = true;
-      }
-    } else if (queued == null || queued.isEmpty()) {
-      // The request is whole, yet a read stays pending: a client that goes away is noticed at
-      // once, and epoll is spared re-arming the socket on every request. A pipelining client is
-      // read at most one read ahead: once a next request waits here, reading stops until this
-      // one's response is out, so a connection holds at most one read's bytes (backpressure).
-      ctx.read();
-    }
-  }
-
-  @Override
-  public void channelWritabilityChanged(ChannelHandlerContext ctx) {
-    if (phase == Deadline.SEND && ctx.channel().isWritable()) {
-      phase = Deadline.NONE; // the client took some of its response: progress
-    }
-    BackendConnection conn = conn();
-    if (backendPaused && ctx.channel().isWritable() && conn != null) {
-      backendPaused = false;
-      conn.channel().read();
-    }
-  }
-
-  @Override
-  public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-    Fatal.exitOnOutOfMemory(cause);
-    log.debug("client connection {} failed", ctx.channel(), cause);
-    ctx.close();
-  }
-
-  @Override
-  public void channelInactive(ChannelHandlerContext ctx) {
-    closing = true;
-    phase = Deadline.NONE;
-    worker.unlink(this);
-    if (active) {
-      detachBackend();
-      endExchange(responseStarted ? status : 0, false);
-    }
-    releaseAll(queued);
-    queued = null;
-    ReferenceCountUtil.release(pendingHead);
-    pendingHead = null;
-  }
-
-  private void startRequest(HttpRequest req) {
-    start = phase == Deadline.HEAD ? firstByte : System.nanoTime();
-    phase = Deadline.NONE;
-    DecoderResult result = req.decoderResult();
-    if (result.isFailure()) {
-      reject(statusFor(result.cause()));
-      return;
-    }
+  /** Takes a checked request head whose first byte came at {@code began}. */
+  void start(HttpRequest req, long began) {
     HttpHeaders h = req.headers();
-    if (!Headers.validFraming(h)) {
-      reject(400);
-      return;
-    }
-    int problem = RequestRules.check(req);
-    if (problem != RequestRules.OK) {
-      reject(problem);
-      return;
-    }
-    if (maxBody > 0 && HttpUtil.getContentLength(req, 0L) > maxBody) {
-      reject(413); // before anything reaches a backend
-      return;
-    }
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
     active = true;
     request = req;
+    start = began;
     http10 = req.protocolVersion().minorVersion() == 0;
     isHead = HttpMethod.HEAD.equals(req.method());
     hasBody = chunked || HttpUtil.getContentLength(req, 0L) > 0;
@@ -333,7 +162,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     if (chunked) {
       h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
-    Headers.addForwarded(h, clientIp);
+    Headers.addForwarded(h, client.clientIp);
     if (hasBody) {
       windowMark = 0;
       bodyStalled = false;
@@ -342,7 +171,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     dispatch();
   }
 
-  private void requestContent(HttpContent c) {
+  /** A part of the request body. */
+  void content(HttpContent c) {
     if (c.decoderResult().isFailure()) {
       // A broken chunk: the body cannot be trusted, and neither can the rest of the stream.
       c.release();
@@ -381,6 +211,53 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
   }
 
+  /** At the end of a client read: body parts written in it leave in one flush. */
+  void flushBackend() {
+    BackendConnection conn = conn();
+    if (flushBackend && conn != null) {
+      flushBackend = false;
+      conn.channel().flush();
+    }
+  }
+
+  /** At the end of a client read, while the body still comes: reads on if the backend takes it. */
+  void readMoreBody() {
+    BackendConnection conn = conn();
+    if (conn != null && attempt.headWritten) {
+      if (conn.channel().isWritable()) {
+        client.ctx.read();
+      } else {
+        clientPaused = true;
+        bodyStalled = true;
+      }
+    } else {
+      bodyStalled = true;
+    }
+  }
+
+  /** The client's connection can take more: progress against the send timeout, and reads. */
+  void clientWritable() {
+    if (phase == Deadline.SEND) {
+      phase = Deadline.NONE; // the client took some of its response
+    }
+    BackendConnection conn = conn();
+    if (backendPaused && conn != null) {
+      backendPaused = false;
+      conn.channel().read();
+    }
+  }
+
+  /** The client connection closed. */
+  void clientGone() {
+    phase = Deadline.NONE;
+    if (active) {
+      detachBackend();
+      end(responseStarted ? status : 0, false);
+    }
+    ReferenceCountUtil.release(pendingHead);
+    pendingHead = null;
+  }
+
   /**
    * Gives up on a request whose body went wrong midway: its backend connection is closed (the
    * backend never sees the body end), the client gets {@code status} if no response started,
@@ -389,7 +266,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   private void abandonRequest(int status) {
     detachBackend();
     if (responseStarted) {
-      ctx.close();
+      client.ctx.close();
     } else {
       keepAlive = false;
       releaseBackend(0);
@@ -492,7 +369,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
     if (!requestDone) {
       if (ch.isWritable()) {
-        ctx.read();
+        client.ctx.read();
       } else {
         clientPaused = true;
       }
@@ -505,7 +382,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     attempt.bodyWritten = true;
     Framing.writeRequestBody(ch, c, requestChunked);
   }
-
 
   private void awaitResponse() {
     if (!responseStarted) {
@@ -527,7 +403,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     RetryPolicy.Decision d = RetryPolicy.decide(new RetryPolicy.Failure(timeout, a.reused,
         responseStarted, responseStarted && !headOnly, informational, a.headWritten,
         a.bodyWritten, !body.lost(), retryable, backend.isUsable(), tried.length - staleRetries,
-        closing));
+        client.closing));
     if (d != RetryPolicy.Decision.RETRY_SAME_BACKEND) {
       backend.recordFailure(ejectAfter);
     }
@@ -554,8 +430,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       case CUT_RESPONSE:
         releaseBackend(status);
         writePendingHead();
-        ctx.flush();
-        ctx.close();
+        client.ctx.flush();
+        client.ctx.close();
         break;
       case ANSWER_502:
       case ANSWER_504:
@@ -568,7 +444,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
   }
 
-  // ---- backend side (called by BackendConnection and its ResponseReader) ----
+  // ---- the response, from the backend (called by BackendConnection and its ResponseReader) ----
 
   @Override
   public void responseMalformed(String why) {
@@ -579,6 +455,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   @Override
   public void responseHead(ResponseReader r) {
+    ChannelHandlerContext ctx = client.ctx;
     int code = r.status;
     if (code < 200) { // 1xx; no 101, since Upgrade is never forwarded
       if (code == 100) {
@@ -639,6 +516,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     if (len == 0) {
       return;
     }
+    ChannelHandlerContext ctx = client.ctx;
     flushClient = true;
     ByteBuf head = pendingHead;
     if (head != null) {
@@ -662,7 +540,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   public void responseEnd() {
     writePendingHead();
     if (chunkOut) {
-      ctx.write(Framing.LAST_CHUNK.duplicate(), ctx.voidPromise());
+      client.ctx.write(Framing.LAST_CHUNK.duplicate(), client.ctx.voidPromise());
     }
     flushClient = false;
     BackendConnection done = attempt.conn;
@@ -680,16 +558,12 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
     boolean close = !keepAlive;
     if (close && clientStillSending()) {
-      lingerClose(); // the backend answered before the body ended: let the client hear it
+      client.lingerClose(); // the backend answered before the body ended: let the client hear it
     } else {
-      flushLast(close);
+      client.flushLast(close);
     }
-    endExchange(status, false);
-    if (close) {
-      closing = true;
-    } else {
-      nextRequest();
-    }
+    end(status, false);
+    client.exchangeEnded(close);
   }
 
   /** Writes the response head held back by {@link #responseHead}, if any. */
@@ -697,7 +571,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     ByteBuf h = pendingHead;
     if (h != null) {
       pendingHead = null;
-      ctx.write(h, ctx.voidPromise());
+      client.ctx.write(h, client.ctx.voidPromise());
     }
   }
 
@@ -708,6 +582,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     if (streaming) {
       writePendingHead();
     }
+    ChannelHandlerContext ctx = client.ctx;
     if (flushClient) {
       flushClient = false;
       ctx.flush();
@@ -725,7 +600,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
   void backendWritable(BackendConnection c) {
     if (c == conn() && clientPaused) {
       clientPaused = false;
-      ctx.read();
+      client.ctx.read();
     }
   }
 
@@ -747,7 +622,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     deadline = System.nanoTime() + nanos;
   }
 
-  /** Called by the worker's tick. */
+  /** Called by the worker's tick, through the connection. */
   void checkDeadline(long now) {
     Deadline p = phase;
     if (p == Deadline.NONE || now - deadline < 0) {
@@ -755,25 +630,16 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     }
     phase = Deadline.NONE;
     switch (p) {
-      case IDLE:
-        ctx.close();
-        break;
-      case HEAD:
-        reject(408);
-        break;
       case BODY:
         checkBodyRate();
         break;
       case SEND:
-        log.debug("client {} took none of its response for {} ms: reset", clientIp,
+        log.debug("client {} took none of its response for {} ms: reset", client.clientIp,
             TimeUnit.NANOSECONDS.toMillis(sendNanos));
         // A reset, not a close: the kernel would otherwise keep the unsent bytes and go on
         // offering them to a client that does not read (nginx's reset_timedout_connection).
-        ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-        ctx.close(); // channelInactive releases the backend connection
-        break;
-      case LINGER:
-        ctx.close();
+        client.ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+        client.ctx.close(); // channelInactive releases the backend connection
         break;
       case AWAIT:
         if (active && conn() != null) {
@@ -788,14 +654,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   /** A body-rate window ended: too few bytes end the request with 408, else a new window opens. */
   private void checkBodyRate() {
-    if (!active || requestDone || responseStarted || closing) {
+    if (!active || requestDone || responseStarted || client.closing) {
       return;
     }
     // A client waiting for its 100 Continue sends nothing: the wait is the backend's, not its own.
     boolean ourWait = bodyStalled || (!informational && HttpUtil.is100ContinueExpected(request));
     if (!ourWait && bodyBytes - windowMark < bodyWindowBytes) {
-      log.debug("client {} sent {} body bytes in {} ms: 408", clientIp, bodyBytes - windowMark,
-          TimeUnit.NANOSECONDS.toMillis(bodyWindowNanos));
+      log.debug("client {} sent {} body bytes in {} ms: 408", client.clientIp,
+          bodyBytes - windowMark, TimeUnit.NANOSECONDS.toMillis(bodyWindowNanos));
       abandonRequest(408);
       return;
     }
@@ -804,7 +670,7 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     arm(Deadline.BODY, bodyWindowNanos);
   }
 
-  /** Drain deadline: ends the exchange bound to {@code b}, if any. */
+  /** Drain deadline: ends the exchange if it is bound to {@code b}. */
   boolean cancelIfBoundTo(Backend b) {
     if (!active || attempt == null || !attempt.counts() || attempt.backend != b) {
       return false;
@@ -814,8 +680,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     if (responseStarted) {
       releaseBackend(status);
       writePendingHead();
-      ctx.flush();
-      ctx.close();
+      client.ctx.flush();
+      client.ctx.close();
     } else {
       releaseBackend(504);
       replyLocal(504);
@@ -825,20 +691,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   // ---- ending ----
 
-  /** Answers an unusable request (400, 408, 413, 414, 431, 501, 505) and closes. */
-  private void reject(int s) {
-    closing = true;
-    phase = Deadline.NONE;
-    long began = firstByte != 0 ? firstByte : System.nanoTime();
-    ctx.write(Replies.plain(s, true, false), ctx.voidPromise());
-    if (s == 408) {
-      flushLast(true); // too slow to send a head: no more time for it
-    } else {
-      lingerClose(); // the rest of that request, or more of it, may still be on its way
-    }
-    proxy.listener.completed(null, s, System.nanoTime() - began, true);
-  }
-
   private void replyLocal(int s) {
     boolean close = closeAfterLocalReply();
     replyLocal(s, Replies.plain(s, close, isHead), close);
@@ -846,18 +698,14 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
 
   private void replyLocal(int s, ByteBuf res, boolean close) {
     responseStarted = true;
-    ctx.write(res, ctx.voidPromise());
+    client.ctx.write(res, client.ctx.voidPromise());
     if (close && clientStillSending()) {
-      lingerClose();
+      client.lingerClose();
     } else {
-      flushLast(close);
+      client.flushLast(close);
     }
-    endExchange(s, true);
-    if (close) {
-      closing = true;
-    } else {
-      nextRequest();
-    }
+    end(s, true);
+    client.exchangeEnded(close);
   }
 
   private boolean closeAfterLocalReply() {
@@ -868,46 +716,8 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     return active && hasBody && !requestDone;
   }
 
-  /**
-   * Closes after an answer the client may not be reading yet because it is still sending: a close
-   * with unread bytes would reset the connection and destroy the answer in the client's buffer.
-   * So the write side is shut once the answer is out, and what still comes is read and dropped
-   * until the client closes, or a bound of time or bytes passes (nginx's lingering close).
-   */
-  private void lingerClose() {
-    closing = true;
-    phase = Deadline.NONE;
-    ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
-      Channel ch = f.channel();
-      if (!f.isSuccess() || !(ch instanceof DuplexChannel) || !ch.isActive()) {
-        ch.close();
-        return;
-      }
-      ((DuplexChannel) ch).shutdownOutput().addListener((ChannelFuture s) -> {
-        if (!s.isSuccess()) {
-          ch.close();
-          return;
-        }
-        long now = System.nanoTime();
-        lingerEnd = now + LINGER_TOTAL_NANOS;
-        lingerBytes = 0;
-        phase = Deadline.LINGER;
-        deadline = now + LINGER_IDLE_NANOS;
-        ctx.read();
-      });
-    });
-  }
-
-  /** Flushes what was written; closes the connection once it is out if {@code close}. */
-  private void flushLast(boolean close) {
-    if (close) {
-      ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
-    } else {
-      ctx.flush();
-    }
-  }
-
-  private void endExchange(int s, boolean proxyError) {
+  /** Reports the exchange and resets every field for the next one: the one place that does. */
+  private void end(int s, boolean proxyError) {
     releaseBackend(s);
     Backend b = attempt == null ? null : attempt.backend;
     proxy.listener.completed(b, s, System.nanoTime() - start, proxyError);
@@ -925,34 +735,15 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
     clientPaused = false;
     backendPaused = false;
     flushBackend = false;
-    firstByte = 0;
     body.clear();
     bodyBytes = 0;
+    phase = Deadline.NONE;
   }
 
   /** The current attempt's backend connection, or null. */
   private BackendConnection conn() {
     Attempt a = attempt;
     return a == null ? null : a.conn;
-  }
-
-  /** Handles pipelined requests already read, then waits for the next one. */
-  private void nextRequest() {
-    arm(Deadline.IDLE, idleNanos);
-    while (!active && !closing && queued != null && !queued.isEmpty()) {
-      Object msg = queued.poll();
-      if (msg instanceof HttpRequest) {
-        startRequest((HttpRequest) msg);
-      } else {
-        ReferenceCountUtil.release(msg);
-      }
-      while (active && !requestDone && !queued.isEmpty() && queued.peek() instanceof HttpContent) {
-        requestContent((HttpContent) queued.poll());
-      }
-    }
-    if (!active && !closing) {
-      ctx.read();
-    }
   }
 
   private void releaseBackend(int s) {
@@ -969,25 +760,6 @@ final class FrontendHandler extends ChannelInboundHandlerAdapter implements Resp
       c.reader.detach();
       Worker.closeSoon(c.channel());
     }
-  }
-
-  private static void releaseAll(ArrayDeque<? extends Object> q) {
-    if (q != null) {
-      Object m;
-      while ((m = q.poll()) != null) {
-        ReferenceCountUtil.release(m);
-      }
-    }
-  }
-
-  private static int statusFor(Throwable cause) {
-    if (cause instanceof TooLongHttpLineException) {
-      return 414;
-    }
-    if (cause instanceof TooLongHttpHeaderException) {
-      return 431;
-    }
-    return 400;
   }
 
   private static boolean idempotent(HttpMethod m) {
