@@ -48,7 +48,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     IDLE,
     /** A request head has begun: it must be whole within the header timeout. */
     HEAD,
-    /** The last answer is on its way out before the close: a client that takes none of it is cut. */
+    /** The last answer is on its way out before the close: a client taking none of it is cut. */
     CLOSING,
     /** After an error answer: reading and dropping what the client still sends, then closing. */
     LINGER

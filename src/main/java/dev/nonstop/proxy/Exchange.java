@@ -37,6 +37,24 @@ import org.slf4j.LoggerFactory;
 final class Exchange implements ResponseReader.Sink {
   private static final Logger log = LoggerFactory.getLogger(Exchange.class);
 
+  /**
+   * Where the exchange is. The request body may still be coming in any state but IDLE (a backend
+   * may answer before it ends): that is {@code requestDone}, beside the state. Transitions are
+   * not logged: they happen several times per request on the hot path.
+   */
+  enum State {
+    /** No request: between exchanges. */
+    IDLE,
+    /** A request was taken: a backend is chosen, connected to, sent the request. */
+    SENDING,
+    /** The whole request is out: the backend's answer is awaited. */
+    AWAITING_HEAD,
+    /** The backend answered: its response goes to the client (its head may still be held). */
+    STREAMING,
+    /** The proxy answers on its own; the exchange ends at once. */
+    ANSWERED
+  }
+
   /** What the exchange's one deadline stands for; the worker's tick checks it. */
   private enum Deadline {
     NONE,
@@ -69,8 +87,9 @@ final class Exchange implements ResponseReader.Sink {
   /** Reading the body paused in this window (the backend was slow, not the client). */
   private boolean bodyStalled;
 
-  // The request. Between exchanges: active false, request null.
-  private boolean active;
+  private State state = State.IDLE;
+
+  // The request; null between exchanges.
   private HttpRequest request;
   private long start;
   private boolean http10;
@@ -90,7 +109,6 @@ final class Exchange implements ResponseReader.Sink {
 
   // The response.
   private boolean informational;
-  private boolean responseStarted;
   private int status;
   /** The response head, held back until the first body bytes or the end of the response. */
   private ByteBuf pendingHead;
@@ -120,12 +138,12 @@ final class Exchange implements ResponseReader.Sink {
   }
 
   boolean active() {
-    return active;
+    return state != State.IDLE;
   }
 
   /** Whether the request's body is still coming from the client. */
   boolean wantsBody() {
-    return active && !requestDone;
+    return state != State.IDLE && !requestDone;
   }
 
   // ---- the request, from the client ----
@@ -134,7 +152,7 @@ final class Exchange implements ResponseReader.Sink {
   void start(HttpRequest req, long began) {
     HttpHeaders h = req.headers();
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
-    active = true;
+    state = State.SENDING;
     request = req;
     start = began;
     http10 = req.protocolVersion().minorVersion() == 0;
@@ -250,9 +268,9 @@ final class Exchange implements ResponseReader.Sink {
   /** The client connection closed. */
   void clientGone() {
     phase = Deadline.NONE;
-    if (active) {
+    if (state != State.IDLE) {
       detachBackend();
-      end(responseStarted ? status : 0, false);
+      end(state == State.STREAMING ? status : 0, false);
     }
     ReferenceCountUtil.release(pendingHead);
     pendingHead = null;
@@ -265,7 +283,7 @@ final class Exchange implements ResponseReader.Sink {
    */
   private void abandonRequest(int status) {
     detachBackend();
-    if (responseStarted) {
+    if (state == State.STREAMING) {
       client.ctx.close();
     } else {
       keepAlive = false;
@@ -305,8 +323,9 @@ final class Exchange implements ResponseReader.Sink {
   }
 
   private void connected(ChannelFuture f, Attempt a) {
-    BackendConnection c = f.isSuccess() ? f.channel().pipeline().get(BackendConnection.class) : null;
-    if (!active || a != attempt || a.conn != null) {
+    BackendConnection c =
+        f.isSuccess() ? f.channel().pipeline().get(BackendConnection.class) : null;
+    if (state == State.IDLE || a != attempt || a.conn != null) {
       if (c != null) { // the exchange moved on: keep the connection for the next one
         if (c.backend().isUsable()) {
           worker.pool.offer(c, System.nanoTime());
@@ -384,7 +403,8 @@ final class Exchange implements ResponseReader.Sink {
   }
 
   private void awaitResponse() {
-    if (!responseStarted) {
+    if (state == State.SENDING) {
+      state = State.AWAITING_HEAD;
       arm(Deadline.AWAIT, responseNanos);
     }
   }
@@ -399,9 +419,10 @@ final class Exchange implements ResponseReader.Sink {
       phase = Deadline.NONE;
     }
     // A head held back here has not reached the client: as if no answer had come.
-    boolean headOnly = responseStarted && pendingHead != null;
+    boolean answered = state == State.STREAMING;
+    boolean headOnly = answered && pendingHead != null;
     RetryPolicy.Decision d = RetryPolicy.decide(new RetryPolicy.Failure(timeout, a.reused,
-        responseStarted, responseStarted && !headOnly, informational, a.headWritten,
+        answered, answered && !headOnly, informational, a.headWritten,
         a.bodyWritten, !body.lost(), retryable, backend.isUsable(), tried.length - staleRetries,
         client.closing));
     if (d != RetryPolicy.Decision.RETRY_SAME_BACKEND) {
@@ -410,8 +431,11 @@ final class Exchange implements ResponseReader.Sink {
     if (headOnly) {
       ReferenceCountUtil.release(pendingHead);
       pendingHead = null;
-      responseStarted = false;
       status = 0;
+    }
+    if (d == RetryPolicy.Decision.RETRY_SAME_BACKEND
+        || d == RetryPolicy.Decision.RETRY_ANOTHER_BACKEND) {
+      state = State.SENDING; // a new try, from the start
     }
     switch (d) {
       case RETRY_SAME_BACKEND:
@@ -472,7 +496,7 @@ final class Exchange implements ResponseReader.Sink {
     }
     phase = Deadline.NONE;
     status = code;
-    responseStarted = true;
+    state = State.STREAMING;
     if (code >= 500) {
       attempt.backend.recordFailure(ejectAfter);
     } else {
@@ -642,7 +666,7 @@ final class Exchange implements ResponseReader.Sink {
         client.ctx.close(); // channelInactive releases the backend connection
         break;
       case AWAIT:
-        if (active && conn() != null) {
+        if (state != State.IDLE && conn() != null) {
           detachBackend();
           backendFailed(/* timeout= */ true);
         }
@@ -654,7 +678,8 @@ final class Exchange implements ResponseReader.Sink {
 
   /** A body-rate window ended: too few bytes end the request with 408, else a new window opens. */
   private void checkBodyRate() {
-    if (!active || requestDone || responseStarted || client.closing) {
+    if ((state != State.SENDING && state != State.AWAITING_HEAD) || requestDone
+        || client.closing) {
       return;
     }
     // A client waiting for its 100 Continue sends nothing: the wait is the backend's, not its own.
@@ -672,12 +697,12 @@ final class Exchange implements ResponseReader.Sink {
 
   /** Drain deadline: ends the exchange if it is bound to {@code b}. */
   boolean cancelIfBoundTo(Backend b) {
-    if (!active || attempt == null || !attempt.counts() || attempt.backend != b) {
+    if (state == State.IDLE || attempt == null || !attempt.counts() || attempt.backend != b) {
       return false;
     }
     detachBackend();
     phase = Deadline.NONE;
-    if (responseStarted) {
+    if (state == State.STREAMING) {
       releaseBackend(status);
       writePendingHead();
       client.ctx.flush();
@@ -697,7 +722,7 @@ final class Exchange implements ResponseReader.Sink {
   }
 
   private void replyLocal(int s, ByteBuf res, boolean close) {
-    responseStarted = true;
+    state = State.ANSWERED;
     client.ctx.write(res, client.ctx.voidPromise());
     if (close && clientStillSending()) {
       client.lingerClose();
@@ -713,7 +738,7 @@ final class Exchange implements ResponseReader.Sink {
   }
 
   private boolean clientStillSending() {
-    return active && hasBody && !requestDone;
+    return state != State.IDLE && hasBody && !requestDone;
   }
 
   /** Reports the exchange and resets every field for the next one: the one place that does. */
@@ -721,7 +746,7 @@ final class Exchange implements ResponseReader.Sink {
     releaseBackend(s);
     Backend b = attempt == null ? null : attempt.backend;
     proxy.listener.completed(b, s, System.nanoTime() - start, proxyError);
-    active = false;
+    state = State.IDLE;
     request = null;
     attempt = null;
     for (int i = 0; i < tries; i++) {
@@ -731,7 +756,6 @@ final class Exchange implements ResponseReader.Sink {
     staleRetries = 0;
     informational = false;
     streaming = false;
-    responseStarted = false;
     clientPaused = false;
     backendPaused = false;
     flushBackend = false;

@@ -56,7 +56,8 @@ public record Limits(
       throw new IllegalArgumentException("bodyRateWindow: " + bodyRateWindow + " (expected: > 0)");
     }
     if (maxBufferMemory < 0) {
-      throw new IllegalArgumentException("maxBufferMemory: " + maxBufferMemory + " (expected: >= 0)");
+      throw new IllegalArgumentException(
+          "maxBufferMemory: " + maxBufferMemory + " (expected: >= 0)");
     }
   }
 

@@ -20,7 +20,8 @@ final class RequestRules {
 
   /**
    * Checks {@code r} and puts an absolute-form target into origin form, its authority becoming
-   * Host (RFC 9112 3.2.2: the target's authority wins). Returns {@link #OK} or the status to answer.
+   * Host (RFC 9112 3.2.2: the target's authority wins). Returns {@link #OK} or the status to
+   * answer.
    */
   static int check(HttpRequest r) {
     HttpVersion v = r.protocolVersion();
