@@ -107,7 +107,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
    */
   void bytesArrived(int n) {
     if (phase == Deadline.IDLE) {
-      firstByte = System.nanoTime();
+      firstByte = proxy.clock.getAsLong();
       arm(Deadline.HEAD, headNanos);
     } else if (phase == Deadline.LINGER) {
       lingerBytes += n;
@@ -115,7 +115,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
         phase = Deadline.NONE;
         ctx.close();
       } else {
-        deadline = Math.min(System.nanoTime() + LINGER_IDLE_NANOS, lingerEnd);
+        deadline = Math.min(proxy.clock.getAsLong() + LINGER_IDLE_NANOS, lingerEnd);
       }
     }
   }
@@ -198,7 +198,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   /** A request head: refused here if it is unusable, else the exchange takes it. */
   private void startRequest(HttpRequest req) {
-    long began = phase == Deadline.HEAD ? firstByte : System.nanoTime();
+    long began = phase == Deadline.HEAD ? firstByte : proxy.clock.getAsLong();
     phase = Deadline.NONE;
     DecoderResult result = req.decoderResult();
     if (result.isFailure()) {
@@ -225,7 +225,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   private void arm(Deadline p, long nanos) {
     phase = p;
-    deadline = System.nanoTime() + nanos;
+    deadline = proxy.clock.getAsLong() + nanos;
   }
 
   /** Called by the worker's tick: the connection's deadline, then its exchange's. */
@@ -260,14 +260,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private void reject(int s) {
     closing = true;
     phase = Deadline.NONE;
-    long began = firstByte != 0 ? firstByte : System.nanoTime();
+    long began = firstByte != 0 ? firstByte : proxy.clock.getAsLong();
     ctx.write(Replies.plain(s, true, false), ctx.voidPromise());
     if (s == 408) {
       flushLast(true); // too slow to send a head: no more time for it
     } else {
       lingerClose(); // the rest of that request, or more of it, may still be on its way
     }
-    proxy.listener.completed(null, s, System.nanoTime() - began, true);
+    proxy.listener.completed(null, s, proxy.clock.getAsLong() - began, true);
   }
 
   /**
@@ -290,7 +290,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
           ch.close();
           return;
         }
-        long now = System.nanoTime();
+        long now = proxy.clock.getAsLong();
         lingerEnd = now + LINGER_TOTAL_NANOS;
         lingerBytes = 0;
         phase = Deadline.LINGER;

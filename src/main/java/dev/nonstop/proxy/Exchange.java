@@ -328,7 +328,7 @@ final class Exchange implements ResponseReader.Sink {
     if (state == State.IDLE || a != attempt || a.conn != null) {
       if (c != null) { // the exchange moved on: keep the connection for the next one
         if (c.backend().isUsable()) {
-          worker.pool.offer(c, System.nanoTime());
+          worker.pool.offer(c, proxy.clock.getAsLong());
         } else {
           f.channel().close();
         }
@@ -575,7 +575,7 @@ final class Exchange implements ResponseReader.Sink {
         && attempt.backend.adminState() == AdminState.READY
         && done.channel().isActive() && !done.reader.trailingGarbage;
     if (reuse) {
-      worker.pool.offer(done, System.nanoTime());
+      worker.pool.offer(done, proxy.clock.getAsLong());
     } else {
       done.reader.detach();
       done.channel().close();
@@ -643,7 +643,7 @@ final class Exchange implements ResponseReader.Sink {
 
   private void arm(Deadline p, long nanos) {
     phase = p;
-    deadline = System.nanoTime() + nanos;
+    deadline = proxy.clock.getAsLong() + nanos;
   }
 
   /** Called by the worker's tick, through the connection. */
@@ -745,7 +745,7 @@ final class Exchange implements ResponseReader.Sink {
   private void end(int s, boolean proxyError) {
     releaseBackend(s);
     Backend b = attempt == null ? null : attempt.backend;
-    proxy.listener.completed(b, s, System.nanoTime() - start, proxyError);
+    proxy.listener.completed(b, s, proxy.clock.getAsLong() - start, proxyError);
     state = State.IDLE;
     request = null;
     attempt = null;

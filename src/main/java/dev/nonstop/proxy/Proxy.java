@@ -27,6 +27,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -63,10 +64,13 @@ public final class Proxy implements AutoCloseable {
   /** The rendered maintenance page, or null when maintenance is off. */
   volatile byte[] maintenancePage;
   volatile RequestListener listener = RequestListener.NONE;
+  /** Nanoseconds, for every deadline and latency of the data plane; tests pass their own. */
+  final LongSupplier clock;
   final BufferMemory memory;
 
-  private Proxy(ProxyOptions options, Pool pool) {
+  private Proxy(ProxyOptions options, Pool pool, LongSupplier clock) {
     this.options = options;
+    this.clock = clock;
     this.pool = new AtomicReference<>(pool);
     int threads = options.ioThreads() > 0 ? options.ioThreads()
         : Runtime.getRuntime().availableProcessors();
@@ -75,7 +79,7 @@ public final class Proxy implements AutoCloseable {
     this.transport = transport.kind();
     Map<EventExecutor, Worker> byLoop = new IdentityHashMap<>();
     for (EventExecutor e : group) {
-      byLoop.put(e, new Worker((EventLoop) e, transport, options));
+      byLoop.put(e, new Worker((EventLoop) e, transport, options, clock));
     }
     this.workers = byLoop;
     this.memory = BufferMemory.of(options.limits().maxBufferMemory());
@@ -154,7 +158,14 @@ public final class Proxy implements AutoCloseable {
   public static Proxy start(ProxyOptions options, Pool pool) {
     requireNonNull(options, "options");
     requireNonNull(pool, "pool");
-    return new Proxy(options, pool);
+    return new Proxy(options, pool, System::nanoTime);
+  }
+
+  /** As {@link #start(ProxyOptions, Pool)}, with deadlines on {@code clock} (nanoseconds). */
+  static Proxy start(ProxyOptions options, Pool pool, LongSupplier clock) {
+    requireNonNull(options, "options");
+    requireNonNull(pool, "pool");
+    return new Proxy(options, pool, requireNonNull(clock, "clock"));
   }
 
   /** The bound address (the real port when the options asked for port 0). */
@@ -259,6 +270,15 @@ public final class Proxy implements AutoCloseable {
       loops.add(w.loop);
     }
     return loops;
+  }
+
+  /** Checks every connection's deadlines now, on each event loop, and waits for it; for tests. */
+  void checkDeadlinesNow() {
+    List<CompletableFuture<Void>> done = new ArrayList<>();
+    for (Worker w : workers.values()) {
+      done.add(CompletableFuture.runAsync(w::tick, w.loop));
+    }
+    done.forEach(CompletableFuture::join);
   }
 
   /** Idle pooled backend connections over all event loops; for tests and status. */

@@ -12,6 +12,7 @@ import io.netty.channel.unix.UnixChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongSupplier;
 
 /**
  * What one event loop owns: its pool of idle backend connections and the list of exchanges in
@@ -25,8 +26,11 @@ final class Worker {
   /** Head of the intrusive list of this loop's client connections. */
   private ClientConnection connections;
 
-  Worker(EventLoop loop, Transport transport, ProxyOptions options) {
+  private final LongSupplier clock;
+
+  Worker(EventLoop loop, Transport transport, ProxyOptions options, LongSupplier clock) {
     this.loop = loop;
+    this.clock = clock;
     long keepAlive = options.backendKeepAlive().toNanos();
     this.pool = new ConnectionPool(keepAlive);
     this.bootstrap = new Bootstrap()
@@ -39,7 +43,7 @@ final class Worker {
             (int) Math.min(Integer.MAX_VALUE, options.connectTimeout().toMillis()));
     // Sweep four times per keep-alive and close a little early, so no idle connection outlives it.
     long period = Math.max(TimeUnit.MILLISECONDS.toNanos(5), keepAlive / 4);
-    loop.scheduleAtFixedRate(Fatal.guard(() -> pool.expire(System.nanoTime(), period)), period,
+    loop.scheduleAtFixedRate(Fatal.guard(() -> pool.expire(clock.getAsLong(), period)), period,
         period, TimeUnit.NANOSECONDS);
     // One tick checks every client connection's deadline: no timer is scheduled or cancelled per
     // request, at the price of timeouts firing up to a tick late.
@@ -56,8 +60,9 @@ final class Worker {
         Math.min(TimeUnit.MILLISECONDS.toNanos(250), min / 8));
   }
 
-  private void tick() {
-    long now = System.nanoTime();
+  /** Checks every client connection's deadlines against the clock. On {@link #loop}. */
+  void tick() {
+    long now = clock.getAsLong();
     ClientConnection f = connections;
     while (f != null) {
       ClientConnection next = f.next;

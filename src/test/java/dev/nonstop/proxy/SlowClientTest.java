@@ -11,6 +11,7 @@ import java.net.SocketException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /** Clients too slow to read their response or to send their body do not hold a backend. */
@@ -77,45 +78,58 @@ class SlowClientTest {
 
   @Test
   void answers408ToABodyThatTricklesBelowTheMinimumRate() throws Exception {
+    FakeClock clock = new FakeClock();
     try (FakeBackend app = new FakeBackend("a");
-        Proxy proxy = Proxy.start(TestTransport.options().withLimits(Limits.DEFAULT
-                .withMinBodyRate(100).withBodyRateWindow(Duration.ofMillis(500))),
-            Pool.of(Selector.roundRobin(), List.of(app.backend())));
+        Proxy proxy = Proxy.start(TestTransport.options(),
+            Pool.of(Selector.roundRobin(), List.of(app.backend())), clock);
         RawClient c = new RawClient(proxy.address())) {
-      c.send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n");
-      // One byte every 100 ms: 5 bytes a window, where 50 are asked for.
-      RawClient.Response r = null;
-      for (int i = 0; i < 100 && r == null; i++) {
-        c.send("x");
-        if (c.socket.getInputStream().available() > 0) {
-          r = c.read();
-        } else {
-          Thread.sleep(100); // the slow client's own pace, not a wait for the proxy
-        }
+      c.send("POST /slow HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n");
+      await().atMost(Duration.ofSeconds(5)).until(() -> app.requests.get() == 1);
+      // 100 bytes a 10 s window, where the default minimum is 1 KiB a second.
+      for (int window = 0; window < 3 && c.socket.getInputStream().available() == 0; window++) {
+        c.send("x".repeat(100));
+        proxy.checkDeadlinesNow(); // a barrier: the loop has read what was sent
+        clock.advance(Limits.DEFAULT.bodyRateWindow().plusMillis(1));
+        proxy.checkDeadlinesNow();
       }
-      assertThat(r).as("a response before the body ended").isNotNull();
+      RawClient.Response r = c.read();
       assertThat(r.status()).isEqualTo(408);
       await().atMost(Duration.ofSeconds(5))
           .until(() -> proxy.pool().backends().get(0).inFlight() == 0);
     }
-    // the backend got the head and part of a body, then its connection closed: no whole request
   }
 
   @Test
   void passesABodySentInPausesAboveTheMinimumRate() throws Exception {
-    try (FakeBackend app = new FakeBackend("a");
-        Proxy proxy = Proxy.start(TestTransport.options().withLimits(Limits.DEFAULT
-                .withMinBodyRate(100).withBodyRateWindow(Duration.ofMillis(500))),
-            Pool.of(Selector.roundRobin(), List.of(app.backend())));
+    FakeClock clock = new FakeClock();
+    AtomicLong received = new AtomicLong();
+    try (SocketBackend backend = new SocketBackend((socket, b) -> {
+          InputStream in = socket.getInputStream();
+          StringBuilder head = new StringBuilder(); // the head; then the body, counted
+          while (head.indexOf("\r\n\r\n") < 0) {
+            head.append((char) in.read());
+          }
+          byte[] buf = new byte[8192];
+          int n;
+          while (received.get() < 100_000 && (n = in.read(buf)) > 0) {
+            received.addAndGet(n);
+          }
+          socket.getOutputStream().write(SocketBackend.ok("got " + received.get()));
+        });
+        Proxy proxy = Proxy.start(TestTransport.options(),
+            Pool.of(Selector.roundRobin(), List.of(backend.backend("a"))), clock);
         RawClient c = new RawClient(proxy.address())) {
-      c.send("POST /steady HTTP/1.1\r\nHost: t\r\nContent-Length: 1000\r\n\r\n");
-      for (int i = 0; i < 10; i++) {
-        c.send("y".repeat(100));
-        Thread.sleep(100); // 1000 bytes/s, ten times the minimum
+      c.send("POST /steady HTTP/1.1\r\nHost: t\r\nContent-Length: 100000\r\n\r\n");
+      for (int window = 1; window <= 5; window++) {
+        c.send("y".repeat(20_000)); // 2,000 bytes a second: twice the minimum
+        long sent = window * 20_000L;
+        await().atMost(Duration.ofSeconds(5)).until(() -> received.get() >= sent);
+        clock.advance(Limits.DEFAULT.bodyRateWindow().plusMillis(1));
+        proxy.checkDeadlinesNow();
       }
       RawClient.Response r = c.read();
       assertThat(r.status()).isEqualTo(200);
-      assertThat(r.body()).isEqualTo("a POST /steady 1000");
+      assertThat(r.body()).isEqualTo("got 100000");
     }
   }
 }
