@@ -358,7 +358,8 @@ public final class Daemon implements Control, AutoCloseable {
   private void update(StateDoc next) {
     List<StateDoc.SavedServer> servers = new ArrayList<>();
     for (Server s : fleet.all()) {
-      servers.add(new StateDoc.SavedServer(s.slot(), s.release().version(), s.port(), s.instance().pid()));
+      long pid = s.instance().pid();
+      servers.add(new StateDoc.SavedServer(s.slot(), s.release().version(), s.port(), pid, Leftovers.started(pid)));
     }
     doc = new StateDoc(next.app(), next.live(), next.previous(), next.maintenance(), servers, next.history());
     try {
