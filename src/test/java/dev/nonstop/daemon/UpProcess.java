@@ -19,6 +19,7 @@ final class UpProcess implements AutoCloseable {
   final Process process;
   private final StringBuffer output = new StringBuffer();
   private final CompletableFuture<String> live = new CompletableFuture<>();
+  private final CompletableFuture<Void> ended = new CompletableFuture<>();
 
   private UpProcess(Process process) {
     this.process = process;
@@ -58,6 +59,8 @@ final class UpProcess implements AutoCloseable {
       live.completeExceptionally(new IllegalStateException("up ended before it was live:\n" + output));
     } catch (IOException e) {
       live.completeExceptionally(e);
+    } finally {
+      ended.complete(null);
     }
   }
 
@@ -66,13 +69,17 @@ final class UpProcess implements AutoCloseable {
     if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
       throw new AssertionError("up still runs after " + seconds + " s:\n" + output);
     }
-    // the reader may still hold the last lines
+    awaitOutput();
+    return process.exitValue();
+  }
+
+  /** After the process ended: waits until the reader has every last line. */
+  private void awaitOutput() {
     try {
-      live.handle((s, e) -> null).get(10, TimeUnit.SECONDS);
+      ended.get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       throw new AssertionError(e);
     }
-    return process.exitValue();
   }
 
   String output() {
@@ -82,11 +89,12 @@ final class UpProcess implements AutoCloseable {
   /** TERM, as Ctrl-C or a service manager would; KILL if it takes over a minute. */
   @Override
   public void close() {
-    process.destroy();
+    process.toHandle().destroy(); // Process.destroy() would also close our end of its output
     try {
       if (!process.waitFor(60, TimeUnit.SECONDS)) {
         process.destroyForcibly();
       }
+      awaitOutput();
     } catch (InterruptedException e) {
       process.destroyForcibly();
       Thread.currentThread().interrupt();
