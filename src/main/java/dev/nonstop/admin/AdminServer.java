@@ -4,7 +4,7 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.util.Objects;
-import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.SynchronousQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -15,13 +15,36 @@ import org.slf4j.LoggerFactory;
  * The admin API over HTTP/1.1. Every route is one line of {@link #routes}; paths under
  * {@code /api/} need {@code Authorization: Bearer <token>}.
  *
- * <p>Requests run on a pool of {@value #THREADS} daemon threads. A progress stream holds its
- * thread until the deployment's final event (or until its client goes away), so at most that many
- * exchanges run at once and later ones wait their turn.
+ * <p>The JDK server reads a request's line and headers on the thread that then runs its handler,
+ * so a client sending its headers a byte at a time holds a thread, token or not (slowloris). Hence
+ * two bounds: a request must arrive whole within {@value #MAX_REQUEST_SECONDS} s and its headers
+ * within {@value #MAX_HEADER_BYTES} bytes (the JDK closes the connection otherwise), and the pool
+ * grows from {@value #CORE_THREADS} to {@value #MAX_THREADS} daemon threads rather than queue, so
+ * a few dozen slow clients cannot starve the others; past that a new exchange's connection is
+ * closed at once. A progress stream holds its thread until the deployment's final event (or until
+ * its client goes away); responses have no time limit, or streams would be cut.
+ *
+ * <p>The JDK reads these limits once, when its first HTTP server in the process loads; in
+ * {@code nonstop up} that is this one. Values set on the command line ({@code -D}) win.
  */
 public final class AdminServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(AdminServer.class);
-  private static final int THREADS = 16;
+  private static final int CORE_THREADS = 16;
+  private static final int MAX_THREADS = 128;
+  private static final int MAX_REQUEST_SECONDS = 10;
+  private static final int MAX_HEADER_BYTES = 16 * 1024;
+
+  static {
+    limit("sun.net.httpserver.maxReqTime", MAX_REQUEST_SECONDS);
+    limit("sun.net.httpserver.maxReqHeaderSize", MAX_HEADER_BYTES);
+    limit("sun.net.httpserver.maxReqHeaders", 100);
+  }
+
+  private static void limit(String property, int value) {
+    if (System.getProperty(property) == null) {
+      System.setProperty(property, Integer.toString(value));
+    }
+  }
 
   private final HttpServer server;
   private final ThreadPoolExecutor pool;
@@ -70,7 +93,8 @@ public final class AdminServer implements AutoCloseable {
 
   private static ThreadPoolExecutor pool() {
     AtomicInteger n = new AtomicInteger();
-    ThreadPoolExecutor pool = new ThreadPoolExecutor(THREADS, THREADS, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(), r -> {
+    // no queue: an exchange gets a thread at once or (past MAX_THREADS) its connection is closed
+    ThreadPoolExecutor pool = new ThreadPoolExecutor(CORE_THREADS, MAX_THREADS, 30, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
       Thread t = new Thread(r, "admin-" + n.incrementAndGet());
       t.setDaemon(true);
       return t;

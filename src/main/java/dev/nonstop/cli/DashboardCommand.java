@@ -6,7 +6,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "dashboard", mixinStandardHelpOptions = true, description = "Print the dashboard's address, signed in.")
+@Command(name = "dashboard", mixinStandardHelpOptions = true, description = "Print the dashboard's address, signed in, once the running nonstop answers.")
 final class DashboardCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin TargetOption target;
@@ -14,6 +14,7 @@ final class DashboardCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     return target.call(spec, client -> {
+      client.get("/api/status"); // a link to nothing, or with a refused token, would only puzzle
       // the token rides in the fragment, which browsers never send to a server or a log
       spec.commandLine().getOut().println("http://" + client.target().address() + "/#token=" + client.target().token());
       return 0;

@@ -9,17 +9,26 @@ import picocli.CommandLine.ITypeConverter;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.TypeConversionException;
 
-@Command(name = "deploy", mixinStandardHelpOptions = true, description = "Replace the live release with a new version, without failing a request.")
+// No standard -V/--version here: as with up, --version names the release (nonstop --version
+// still prints Nonstop's own). Taken rather than refused because up taught the user to type it.
+@Command(name = "deploy", description = "Replace the live release with a new version, without failing a request.")
 final class DeployCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin TargetOption target;
 
-  @Parameters(index = "0", paramLabel = "VERSION", description = "The version to deploy.")
+  @Option(names = {"-h", "--help"}, usageHelp = true, description = "Show this help message and exit.")
+  boolean help;
+
+  @Parameters(index = "0", arity = "0..1", paramLabel = "VERSION", description = "The version to deploy.")
   String version;
+
+  @Option(names = "--version", paramLabel = "VERSION", description = "The version to deploy, as an option (as with up).")
+  String versionOption;
 
   @Option(names = "--strategy", paramLabel = "in-place|blue-green", converter = StrategyConverter.class,
       description = "How to replace the servers (default: the file's).")
@@ -37,6 +46,15 @@ final class DeployCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
+    if (version != null && versionOption != null && !version.equals(versionOption)) {
+      throw new ParameterException(spec.commandLine(),
+          "two versions to deploy: " + version + " and --version " + versionOption + " (expected: one)");
+    }
+    String version = this.version != null ? this.version : versionOption;
+    if (version == null) {
+      throw new ParameterException(spec.commandLine(),
+          "which version to deploy? (expected: nonstop deploy VERSION, or --version VERSION)");
+    }
     DeployRequest request = new DeployRequest(version, strategy == null ? null : strategy.word(),
         batch == null ? null : batch.toString(), surge, preview);
     return target.call(spec, client -> EventLine.follow(client, "/api/deploy", request, spec.commandLine().getOut()));

@@ -25,7 +25,7 @@ record Target(InetSocketAddress admin, String token, Path file) {
 
   /**
    * Reads the admin address from {@code file} and the token from the state folder. A missing token
-   * means nonstop has never run there, which reads as "not running".
+   * is named as such, with where it was looked for: "not running" would hide a wrong state folder.
    *
    * @throws dev.nonstop.config.ConfigException when the file cannot be used
    * @throws AdminClient.Failure when there is no token
@@ -37,7 +37,8 @@ record Target(InetSocketAddress admin, String token, Path file) {
     try {
       token = Files.readString(tokenFile, StandardCharsets.US_ASCII).trim();
     } catch (NoSuchFileException e) {
-      throw new AdminClient.Failure(notRunning(config.admin(), file));
+      throw new AdminClient.Failure("no admin token at " + tokenFile + ": 'nonstop up' writes it when it starts"
+          + " (start it with: nonstop up -f " + file + " --version V)");
     } catch (IOException e) {
       throw new AdminClient.Failure("cannot read the admin token " + tokenFile + ": " + e.getMessage());
     }

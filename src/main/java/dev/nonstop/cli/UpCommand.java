@@ -7,7 +7,6 @@ import dev.nonstop.daemon.Daemon;
 import dev.nonstop.deploy.DeployException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.time.ZoneId;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
@@ -52,10 +51,8 @@ final class UpCommand implements Callable<Integer> {
     }
     Daemon daemon;
     try {
-      daemon = Daemon.start(config, version, e -> {
-        out.println(EventLine.render(e, 2, ZoneId.systemDefault()));
-        out.flush();
-      });
+      // the steps are logged (stderr, text or JSON): printing them on stdout too showed each twice
+      daemon = Daemon.start(config, version, e -> { });
     } catch (DeployException e) {
       err.println("nonstop: could not start " + config.app() + ": " + e.getMessage());
       return 1;
@@ -73,8 +70,9 @@ final class UpCommand implements Callable<Integer> {
     String listen = daemon.listenAddress().getHostString() + ":" + daemon.listenAddress().getPort();
     String admin = daemon.adminAddress().getHostString() + ":" + daemon.adminAddress().getPort();
     out.println("nonstop: " + config.app() + " is live on http://" + listen + "/ with " + config.instances() + " servers");
+    // never the token itself: stdout ends up in service logs
     out.println("nonstop: admin API on http://" + admin + "/ (token in " + config.state().resolve("admin.token") + ")");
-    out.println("nonstop: dashboard at http://" + admin + "/#token=" + daemon.token());
+    out.println("nonstop: 'nonstop dashboard -f " + config.file() + "' prints the dashboard's link, signed in");
     out.println("nonstop: Ctrl-C drains and stops everything");
     out.flush();
     stopped.await();

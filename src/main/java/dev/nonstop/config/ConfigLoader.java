@@ -146,7 +146,7 @@ public final class ConfigLoader {
   }
 
   private static String run(Section top) {
-    String expected = "the command that starts one server, with {port}, e.g. java -jar app-{version}.jar --port={port}";
+    String expected = "the command that starts one server, e.g. java -jar app-{version}.jar --port={port}";
     String run = top.text("run", null, expected);
     if (run.isBlank()) {
       throw top.wrong("run", top.node("run"), expected);
@@ -156,10 +156,6 @@ public final class ConfigLoader {
       if (!PLACEHOLDERS.contains(m.group(1))) {
         throw top.wrong("run", top.node("run"), "only the placeholders {version}, {port} and {instance}, not {" + m.group(1) + "}");
       }
-    }
-    if (!run.contains("{port}")) {
-      throw top.wrong("run", top.node("run"),
-          "{port} where the server takes its port, e.g. --port={port}; each server needs its own port and PORT alone is easy to miss");
     }
     return run;
   }

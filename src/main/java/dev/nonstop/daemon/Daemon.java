@@ -66,6 +66,7 @@ public final class Daemon implements Control, AutoCloseable {
     t.setDaemon(true);
     return t;
   });
+  private final StateLock lock;
   private final String token;
   private Proxy proxy;
   private HealthChecker checker;
@@ -74,8 +75,9 @@ public final class Daemon implements Control, AutoCloseable {
   private StateDoc doc;
   private Deployment current;
 
-  private Daemon(AppConfig config) {
+  private Daemon(AppConfig config, StateLock lock) {
     this.config = requireNonNull(config, "config");
+    this.lock = lock;
     this.store = new StateStore<>(config.state().resolve("state.json"), StateDoc.class);
     this.token = Token.loadOrCreate(config.state());
   }
@@ -84,12 +86,20 @@ public final class Daemon implements Control, AutoCloseable {
    * Starts everything and returns once {@code instances} servers of the live release are healthy
    * and attached. The live release is the one in the state file, else {@code version}.
    *
-   * @throws DeployException when the first servers cannot be made healthy (everything started is
-   *     stopped again)
+   * @throws DeployException when another {@code up} holds the state folder, a port is taken (both
+   *     before any server is touched), or the first servers cannot be made healthy (everything
+   *     started is stopped again)
    */
   public static Daemon start(AppConfig config, String version, Consumer<Event> progress)
       throws DeployException, InterruptedException {
-    Daemon d = new Daemon(config);
+    StateLock lock = StateLock.take(config);
+    Daemon d;
+    try {
+      d = new Daemon(config, lock);
+    } catch (RuntimeException e) {
+      lock.close();
+      throw e;
+    }
     try {
       d.boot(version, progress);
       return d;
@@ -112,10 +122,13 @@ public final class Daemon implements Control, AutoCloseable {
     } else {
       throw new DeployException("no live release yet: the first 'nonstop up' needs --version V");
     }
+    refuseTakenPort(config.listen(), "listen", "the proxy's port, where clients connect");
+    refuseTakenPort(config.admin(), "admin", "the admin API's port");
+    if (config.preview() != null) {
+      refuseTakenPort(config.preview(), "preview", "where a blue-green --preview group answers");
+    }
     Leftovers.stop(doc.servers(), config.stopTimeout());
-    refuseTakenPort(config.admin(), "admin");
-    ProxyOptions options = ProxyOptions.defaults(config.listen()).withLimits(config.limits());
-    proxy = Proxy.start(options, Pool.empty(Selector.named(config.balance())));
+    proxy = startProxy();
     proxy.listener(metrics);
     if (doc.maintenance() != null) {
       proxy.maintenance(doc.maintenance());
@@ -137,6 +150,19 @@ public final class Daemon implements Control, AutoCloseable {
       admin = AdminServer.start(config.admin(), token, this);
     } catch (java.io.IOException e) {
       throw new DeployException("admin API on " + config.admin() + ": " + e.getMessage(), e);
+    }
+    lock.announce(config, proxy.address(), admin.address());
+  }
+
+  /** The proxy on listen; a port taken since the check is still one line, not Netty's trace. */
+  private Proxy startProxy() throws DeployException {
+    ProxyOptions options = ProxyOptions.defaults(config.listen()).withLimits(config.limits());
+    try {
+      return Proxy.start(options, Pool.empty(Selector.named(config.balance())));
+    } catch (RuntimeException e) {
+      throw e;
+    } catch (Exception e) { // Netty rethrows the bind's IOException unchecked
+      throw new DeployException(taken(config.listen(), "listen", "the proxy's port, where clients connect", e), e);
     }
   }
 
@@ -332,7 +358,8 @@ public final class Daemon implements Control, AutoCloseable {
   private void update(StateDoc next) {
     List<StateDoc.SavedServer> servers = new ArrayList<>();
     for (Server s : fleet.all()) {
-      servers.add(new StateDoc.SavedServer(s.slot(), s.release().version(), s.port(), s.instance().pid()));
+      long pid = s.instance().pid();
+      servers.add(new StateDoc.SavedServer(s.slot(), s.release().version(), s.port(), pid, Leftovers.started(pid)));
     }
     doc = new StateDoc(next.app(), next.live(), next.previous(), next.maintenance(), servers, next.history());
     try {
@@ -343,14 +370,18 @@ public final class Daemon implements Control, AutoCloseable {
   }
 
   /** Fails before any server starts when another process holds {@code address}. */
-  private static void refuseTakenPort(InetSocketAddress address, String key) throws DeployException {
+  private static void refuseTakenPort(InetSocketAddress address, String key, String what) throws DeployException {
     try (java.net.ServerSocket probe = new java.net.ServerSocket()) {
       probe.setReuseAddress(true);
       probe.bind(address);
     } catch (java.io.IOException e) {
-      throw new DeployException(key + ": " + address.getHostString() + ":" + address.getPort()
-          + " is taken (" + e.getMessage() + "); stop what holds it or choose another port");
+      throw new DeployException(taken(address, key, what, e));
     }
+  }
+
+  private static String taken(InetSocketAddress address, String key, String what, Exception e) {
+    return key + ": " + address.getHostString() + ":" + address.getPort() + " is taken (" + e.getMessage() + "); it is "
+        + what + ": stop what holds it or choose another port";
   }
 
   private static <T> T parse(java.util.function.Supplier<T> parser) {
@@ -401,5 +432,6 @@ public final class Daemon implements Control, AutoCloseable {
       checker.close();
     }
     metrics.close();
+    lock.close(); // last: the next up may take the folder only once these servers are gone
   }
 }

@@ -18,8 +18,13 @@ public record StateDoc(
     List<SavedServer> servers,
     List<Report> history) {
 
-  /** A server process as last seen. */
-  public record SavedServer(int slot, String version, int port, long pid) {}
+  /**
+   * A server process as last seen.
+   *
+   * @param started when the process started, in epoch millis; 0 when unknown (state files of
+   *     older versions), and then the port on its command line tells it from a reused pid
+   */
+  public record SavedServer(int slot, String version, int port, long pid, long started) {}
 
   public StateDoc {
     servers = servers == null ? List.of() : List.copyOf(servers);

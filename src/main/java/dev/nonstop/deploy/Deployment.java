@@ -165,10 +165,10 @@ public final class Deployment implements Progress {
 
   private void undo() {
     undoing = true;
-    emit("info", 0, "putting " + (from == null ? "the previous state" : from.version()) + " back");
+    emit("info", 0, from == null ? "stopping the servers started so far" : "putting " + from.version() + " back");
     try {
       plan.undo().run(this);
-      emit("info", 0, (from == null ? "the previous state" : from.version()) + " is live again");
+      emit("info", 0, from == null ? "stopped them: nothing was live before, nothing is live now" : from.version() + " is live again");
     } catch (DeployException | RuntimeException e) {
       emit("warn", 0, "could not put everything back: " + e.getMessage());
     } catch (InterruptedException e) {

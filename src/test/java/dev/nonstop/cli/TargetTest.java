@@ -45,10 +45,11 @@ class TargetTest {
   }
 
   @Test
-  void noTokenMeansNonstopHasNotRunThere() {
+  void aMissingTokenFileIsNamedWithWhereItWasLookedForAndWhatWritesIt() {
     assertThatThrownBy(() -> Target.fromConfig(file))
         .isInstanceOf(AdminClient.Failure.class)
-        .hasMessage("nonstop is not running at 127.0.0.1:9100 (start it with: nonstop up -f " + file + " --version V)");
+        .hasMessage("no admin token at " + dir.resolve("state/admin.token") + ": 'nonstop up' writes it when it starts"
+            + " (start it with: nonstop up -f " + file + " --version V)");
   }
 
   @Test

@@ -193,10 +193,8 @@ class ConfigLoaderTest {
   }
 
   @Test
-  void runWithoutPortIsRefusedWithAHint() {
-    refused(MINIMAL.replace(" --port={port}", ""))
-        .hasMessage(file() + ":3:6: run: java -jar hello.jar (expected: {port} where the server takes its port,"
-            + " e.g. --port={port}; each server needs its own port and PORT alone is easy to miss)");
+  void runWithoutPortIsAllowedSinceTheServerFindsItInPort() {
+    assertThat(parse(MINIMAL.replace(" --port={port}", "")).run()).isEqualTo("java -jar hello.jar");
   }
 
   @Test
