@@ -54,12 +54,13 @@ class ClientStartTest extends AgainstAdminServer {
   }
 
   @Test
-  void statusStartsWithoutSettingUpLogback() throws Exception {
+  void statusStartsWithoutSettingUpLogbackOrTls() throws Exception {
     Run status = run("status", "-f", file.toString());
 
     assertThat(status.code()).as(status.out()).isZero();
     assertThat(status.out()).startsWith("hello: 1.0.2 live (previous 1.0.1)");
     assertThat(status.loaded()).contains(Main.class.getName());
     assertThat(status.loaded()).filteredOn(c -> c.startsWith("ch.qos.logback.classic.")).isEmpty();
+    assertThat(status.loaded()).filteredOn(c -> c.startsWith("sun.security.ssl.") || c.startsWith("java.net.http.")).isEmpty();
   }
 }
