@@ -3,7 +3,7 @@ package dev.nonstop.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import dev.nonstop.admin.Json;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nonstop.deploy.Event;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -16,6 +16,8 @@ import java.net.Proxy;
 import java.net.SocketTimeoutException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.function.ObjIntConsumer;
 
 /**
@@ -55,7 +57,7 @@ final class AdminClient {
   }
 
   /** Posts {@code body} as JSON; the answer, or a null node for 204. */
-  JsonNode post(String path, Object body) {
+  JsonNode post(String path, ObjectNode body) {
     HttpURLConnection call = open(path, CALL_TIMEOUT_MS);
     return read(call, send(call, json(body)));
   }
@@ -67,7 +69,7 @@ final class AdminClient {
    * @return the final event
    * @throws Failure when refused, or when the stream ends before a final event
    */
-  Event stream(String path, Object body, ObjIntConsumer<Event> onEvent) {
+  Event stream(String path, ObjectNode body, ObjIntConsumer<Event> onEvent) {
     // no read timeout: a step may rightly take minutes (a health deadline, a drain) without a line
     HttpURLConnection call = open(path, /* readTimeoutMs= */ 0);
     int status = send(call, json(body));
@@ -81,14 +83,12 @@ final class AdminClient {
         if (line.isBlank()) {
           continue;
         }
-        Event event = Json.mapper().readValue(line, Event.class);
+        Event event = event(line);
         onEvent.accept(event, steps);
         if (event.isFinal()) {
           return event;
         }
       }
-    } catch (JsonProcessingException e) {
-      throw new Failure("nonstop at " + target.address() + " sent a line that is not an event: " + e.getOriginalMessage());
     } catch (IOException e) {
       throw lost(e);
     } finally {
@@ -112,12 +112,24 @@ final class AdminClient {
     }
   }
 
-  private static byte[] json(Object body) {
+  private static byte[] json(ObjectNode body) {
+    return JsonText.compact(body).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** One line of a stream: {@code {"time": ISO-8601, "type": ..., "step": n, "message": ...}}. */
+  private Event event(String line) {
     try {
-      return Json.mapper().writeValueAsBytes(body);
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("body: " + body + " (expected: something Jackson can write)", e);
+      JsonNode e = JsonText.read(line);
+      if (e.path("type").isTextual()) {
+        JsonNode time = e.path("time");
+        JsonNode message = e.path("message");
+        return new Event(time.isTextual() ? Instant.parse(time.asText()) : null, e.path("type").asText(),
+            e.path("step").asInt(), message.isTextual() ? message.asText() : null);
+      }
+    } catch (IOException | DateTimeParseException e) {
+      // said below
     }
+    throw new Failure("nonstop at " + target.address() + " sent a line that is not an event: " + line);
   }
 
   /** Sends the request, a POST when there is a body, and returns the response's status. */
@@ -166,20 +178,21 @@ final class AdminClient {
       return NullNode.getInstance();
     }
     try {
-      return Json.mapper().readTree(body);
-    } catch (JsonProcessingException e) {
-      throw new Failure("nonstop at " + target.address() + " answered with something that is not JSON: " + e.getOriginalMessage());
+      return JsonText.read(body);
+    } catch (IOException e) {
+      String why = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+      throw new Failure("nonstop at " + target.address() + " answered with something that is not JSON: " + why);
     }
   }
 
   /** The server's {@code {"error": ...}} message, or the status and body when there is none. */
   private static Failure refused(int status, String body) {
     try {
-      JsonNode error = Json.mapper().readTree(body).path("error");
+      JsonNode error = JsonText.read(body).path("error");
       if (error.isTextual()) {
         return new Failure(error.asText());
       }
-    } catch (JsonProcessingException e) {
+    } catch (IOException e) {
       // not ours: show it raw
     }
     return new Failure("HTTP " + status + (body.isBlank() ? "" : ": " + body.strip()));

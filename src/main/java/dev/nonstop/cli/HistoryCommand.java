@@ -1,7 +1,6 @@
 package dev.nonstop.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nonstop.admin.Json;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -72,10 +71,6 @@ final class HistoryCommand implements Callable<Integer> {
   }
 
   static String pretty(JsonNode node) {
-    try {
-      return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n";
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("a tree that was just read can be written", e);
-    }
+    return JsonText.pretty(node) + "\n";
   }
 }

@@ -54,7 +54,7 @@ class ClientStartTest extends AgainstAdminServer {
   }
 
   @Test
-  void statusStartsWithoutSettingUpLogbackOrTls() throws Exception {
+  void statusStartsWithoutSettingUpLogbackTlsOrAnObjectMapper() throws Exception {
     Run status = run("status", "-f", file.toString());
 
     assertThat(status.code()).as(status.out()).isZero();
@@ -62,5 +62,6 @@ class ClientStartTest extends AgainstAdminServer {
     assertThat(status.loaded()).contains(Main.class.getName());
     assertThat(status.loaded()).filteredOn(c -> c.startsWith("ch.qos.logback.classic.")).isEmpty();
     assertThat(status.loaded()).filteredOn(c -> c.startsWith("sun.security.ssl.") || c.startsWith("java.net.http.")).isEmpty();
+    assertThat(status.loaded()).doesNotContain("com.fasterxml.jackson.databind.ObjectMapper");
   }
 }
