@@ -40,7 +40,11 @@ final class HistoryCommand implements Callable<Integer> {
     return table.render();
   }
 
-  /** {@code 850ms}, {@code 12.3s}, {@code 4m05s}. */
+  /**
+   * {@code 850ms}, {@code 12.3s}, {@code 4m05s}, whatever the locale. Plain arithmetic: a
+   * {@code String.format} of a number loads the locale's number symbols, a tenth of a client
+   * command's start.
+   */
   static String duration(JsonNode millis) {
     if (!millis.canConvertToLong()) {
       return "-";
@@ -50,9 +54,11 @@ final class HistoryCommand implements Callable<Integer> {
       return ms + "ms";
     }
     if (ms < 60_000) {
-      return String.format("%.1fs", ms / 1000.0);
+      long tenths = (ms + 50) / 100; // half up, as %.1f rounds
+      return tenths / 10 + "." + tenths % 10 + "s";
     }
-    return String.format("%dm%02ds", ms / 60_000, ms / 1000 % 60);
+    long seconds = ms / 1000 % 60;
+    return ms / 60_000 + "m" + (seconds < 10 ? "0" : "") + seconds + "s";
   }
 
   /** The total over every release; the per-release counts are in {@code --json}. */
