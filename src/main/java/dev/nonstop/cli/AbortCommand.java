@@ -1,6 +1,5 @@
 package dev.nonstop.cli;
 
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -15,7 +14,7 @@ final class AbortCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     return target.call(spec, client -> {
-      spec.commandLine().getOut().println(Table.cell(client.post("/api/abort", Map.of()), "message"));
+      spec.commandLine().getOut().println(Table.cell(client.post("/api/abort", JsonText.object()), "message"));
       return 0;
     });
   }

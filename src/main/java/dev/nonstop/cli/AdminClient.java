@@ -3,28 +3,34 @@ package dev.nonstop.cli;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.NullNode;
-import dev.nonstop.admin.Json;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nonstop.deploy.Event;
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.UncheckedIOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.OutputStream;
 import java.net.ConnectException;
+import java.net.HttpURLConnection;
+import java.net.Proxy;
+import java.net.SocketTimeoutException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpConnectTimeoutException;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.time.Duration;
-import java.util.Iterator;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
 import java.util.function.ObjIntConsumer;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 
 /**
  * A client of the admin API of one running nonstop. Every failure is a {@link Failure} whose
  * message is ready for the person at the terminal. Used by one command on one thread.
+ *
+ * <p>Plain HTTP/1.1 over {@link HttpURLConnection}: {@code java.net.http.HttpClient} sets up the
+ * TLS stack (and reads the trust store) even for an {@code http:} address, which cost a client
+ * command a third of its start.
  */
 final class AdminClient {
-  private static final Duration CALL_TIMEOUT = Duration.ofSeconds(30);
+  private static final int CONNECT_TIMEOUT_MS = 3_000;
+  private static final int CALL_TIMEOUT_MS = 30_000;
 
   /** A call that could not be made or was refused; exit code 1. */
   static final class Failure extends RuntimeException {
@@ -36,14 +42,9 @@ final class AdminClient {
   }
 
   private final Target target;
-  private final HttpClient http;
 
   AdminClient(Target target) {
     this.target = target;
-    this.http = HttpClient.newBuilder()
-        .version(HttpClient.Version.HTTP_1_1)
-        .connectTimeout(Duration.ofSeconds(3))
-        .build();
   }
 
   Target target() {
@@ -51,12 +52,14 @@ final class AdminClient {
   }
 
   JsonNode get(String path) {
-    return read(send(request(path).timeout(CALL_TIMEOUT).GET().build(), HttpResponse.BodyHandlers.ofString()));
+    HttpURLConnection call = open(path, CALL_TIMEOUT_MS);
+    return read(call, send(call, null));
   }
 
   /** Posts {@code body} as JSON; the answer, or a null node for 204. */
-  JsonNode post(String path, Object body) {
-    return read(send(posting(path, body).timeout(CALL_TIMEOUT).build(), HttpResponse.BodyHandlers.ofString()));
+  JsonNode post(String path, ObjectNode body) {
+    HttpURLConnection call = open(path, CALL_TIMEOUT_MS);
+    return read(call, send(call, json(body)));
   }
 
   /**
@@ -66,82 +69,130 @@ final class AdminClient {
    * @return the final event
    * @throws Failure when refused, or when the stream ends before a final event
    */
-  Event stream(String path, Object body, ObjIntConsumer<Event> onEvent) {
-    HttpResponse<Stream<String>> response = send(posting(path, body).build(), HttpResponse.BodyHandlers.ofLines());
-    try (Stream<String> lines = response.body()) {
-      if (response.statusCode() != 200) {
-        throw refused(response.statusCode(), lines.collect(Collectors.joining("\n")));
-      }
-      int steps = response.headers().firstValue("Nonstop-Steps").map(Integer::parseInt).orElse(0);
-      for (Iterator<String> it = lines.iterator(); it.hasNext(); ) {
-        String line = it.next();
+  Event stream(String path, ObjectNode body, ObjIntConsumer<Event> onEvent) {
+    // no read timeout: a step may rightly take minutes (a health deadline, a drain) without a line
+    HttpURLConnection call = open(path, /* readTimeoutMs= */ 0);
+    int status = send(call, json(body));
+    if (status != 200) {
+      throw refused(status, body(call, status));
+    }
+    String stepsHeader = call.getHeaderField("Nonstop-Steps");
+    int steps = stepsHeader == null ? 0 : Integer.parseInt(stepsHeader.trim());
+    try (BufferedReader lines = new BufferedReader(new InputStreamReader(call.getInputStream(), StandardCharsets.UTF_8))) {
+      for (String line = lines.readLine(); line != null; line = lines.readLine()) {
         if (line.isBlank()) {
           continue;
         }
-        Event event = Json.mapper().readValue(line, Event.class);
+        Event event = event(line);
         onEvent.accept(event, steps);
         if (event.isFinal()) {
           return event;
         }
       }
-    } catch (JsonProcessingException e) {
-      throw new Failure("nonstop at " + target.address() + " sent a line that is not an event: " + e.getOriginalMessage());
-    } catch (UncheckedIOException e) {
-      throw lost(e.getCause());
+    } catch (IOException e) {
+      throw lost(e);
+    } finally {
+      call.disconnect();
     }
     throw new Failure("the stream from nonstop at " + target.address() + " ended before the deployment did (see: nonstop status)");
   }
 
-  private HttpRequest.Builder request(String path) {
-    return HttpRequest.newBuilder(URI.create("http://" + target.address() + path))
-        .header("Authorization", "Bearer " + target.token());
-  }
-
-  private HttpRequest.Builder posting(String path, Object body) {
+  private HttpURLConnection open(String path, int readTimeoutMs) {
     try {
-      return request(path)
-          .header("Content-Type", "application/json")
-          .POST(HttpRequest.BodyPublishers.ofByteArray(Json.mapper().writeValueAsBytes(body)));
-    } catch (JsonProcessingException e) {
-      throw new IllegalArgumentException("body: " + body + " (expected: something Jackson can write)", e);
+      // never through an http.proxyHost: the admin address is one this machine reaches itself
+      HttpURLConnection call = (HttpURLConnection) URI.create("http://" + target.address() + path).toURL().openConnection(Proxy.NO_PROXY);
+      call.setConnectTimeout(CONNECT_TIMEOUT_MS);
+      call.setReadTimeout(readTimeoutMs);
+      call.setUseCaches(false);
+      call.setRequestProperty("Authorization", "Bearer " + target.token());
+      call.setRequestProperty("Accept", "application/json");
+      return call;
+    } catch (IOException e) {
+      throw new IllegalArgumentException("path: " + path + " (expected: an absolute path of the admin API)", e);
     }
   }
 
-  private <T> HttpResponse<T> send(HttpRequest request, HttpResponse.BodyHandler<T> handler) {
+  private static byte[] json(ObjectNode body) {
+    return JsonText.compact(body).getBytes(StandardCharsets.UTF_8);
+  }
+
+  /** One line of a stream: {@code {"time": ISO-8601, "type": ..., "step": n, "message": ...}}. */
+  private Event event(String line) {
     try {
-      return http.send(request, handler);
-    } catch (ConnectException | HttpConnectTimeoutException e) {
+      JsonNode e = JsonText.read(line);
+      if (e.path("type").isTextual()) {
+        JsonNode time = e.path("time");
+        JsonNode message = e.path("message");
+        return new Event(time.isTextual() ? Instant.parse(time.asText()) : null, e.path("type").asText(),
+            e.path("step").asInt(), message.isTextual() ? message.asText() : null);
+      }
+    } catch (IOException | DateTimeParseException e) {
+      // said below
+    }
+    throw new Failure("nonstop at " + target.address() + " sent a line that is not an event: " + line);
+  }
+
+  /** Sends the request, a POST when there is a body, and returns the response's status. */
+  private int send(HttpURLConnection call, byte[] body) {
+    try {
+      if (body != null) {
+        call.setRequestMethod("POST");
+        call.setDoOutput(true);
+        call.setRequestProperty("Content-Type", "application/json");
+      }
+      call.connect();
+    } catch (ConnectException | SocketTimeoutException e) {
       throw new Failure(target.notRunning());
     } catch (IOException e) {
       throw lost(e);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new Failure("interrupted");
+    }
+    try {
+      if (body != null) {
+        try (OutputStream out = call.getOutputStream()) {
+          out.write(body);
+        }
+      }
+      return call.getResponseCode();
+    } catch (IOException e) {
+      throw lost(e);
     }
   }
 
-  private JsonNode read(HttpResponse<String> response) {
-    if (response.statusCode() / 100 != 2) {
-      throw refused(response.statusCode(), response.body());
+  /** The whole body of a response, whatever its status. */
+  private String body(HttpURLConnection call, int status) {
+    try (InputStream in = status >= 400 ? call.getErrorStream() : call.getInputStream()) {
+      return in == null ? "" : new String(in.readAllBytes(), StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw lost(e);
+    } finally {
+      call.disconnect();
     }
-    if (response.body().isEmpty()) {
+  }
+
+  private JsonNode read(HttpURLConnection call, int status) {
+    String body = body(call, status);
+    if (status / 100 != 2) {
+      throw refused(status, body);
+    }
+    if (body.isEmpty()) {
       return NullNode.getInstance();
     }
     try {
-      return Json.mapper().readTree(response.body());
-    } catch (JsonProcessingException e) {
-      throw new Failure("nonstop at " + target.address() + " answered with something that is not JSON: " + e.getOriginalMessage());
+      return JsonText.read(body);
+    } catch (IOException e) {
+      String why = e instanceof JsonProcessingException json ? json.getOriginalMessage() : e.getMessage();
+      throw new Failure("nonstop at " + target.address() + " answered with something that is not JSON: " + why);
     }
   }
 
   /** The server's {@code {"error": ...}} message, or the status and body when there is none. */
   private static Failure refused(int status, String body) {
     try {
-      JsonNode error = Json.mapper().readTree(body).path("error");
+      JsonNode error = JsonText.read(body).path("error");
       if (error.isTextual()) {
         return new Failure(error.asText());
       }
-    } catch (JsonProcessingException e) {
+    } catch (IOException e) {
       // not ours: show it raw
     }
     return new Failure("HTTP " + status + (body.isBlank() ? "" : ": " + body.strip()));

@@ -1,5 +1,6 @@
 package dev.nonstop.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nonstop.config.Batch;
 import dev.nonstop.config.Strategy;
 import dev.nonstop.deploy.DeployRequest;
@@ -57,7 +58,13 @@ final class DeployCommand implements Callable<Integer> {
     }
     DeployRequest request = new DeployRequest(version, strategy == null ? null : strategy.word(),
         batch == null ? null : batch.toString(), surge, preview);
-    return target.call(spec, client -> EventLine.follow(client, "/api/deploy", request, spec.commandLine().getOut()));
+    return target.call(spec, client -> EventLine.follow(client, "/api/deploy", json(request), spec.commandLine().getOut()));
+  }
+
+  /** The request as the admin server reads it: every field by its name, null for the file's value. */
+  static ObjectNode json(DeployRequest r) {
+    return JsonText.object().put("version", r.version()).put("strategy", r.strategy()).put("batch", r.batch())
+        .put("surge", r.surge()).put("preview", r.preview());
   }
 
   static final class StrategyConverter implements ITypeConverter<Strategy> {

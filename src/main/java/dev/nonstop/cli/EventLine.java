@@ -1,5 +1,6 @@
 package dev.nonstop.cli;
 
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.nonstop.deploy.Event;
 import java.io.PrintWriter;
 import java.time.ZoneId;
@@ -17,7 +18,7 @@ final class EventLine {
   private EventLine() {}
 
   /** Prints each event of the stream at {@code path} as it comes; 0 when it ends {@code done}, else 1. */
-  static int follow(AdminClient client, String path, Object body, PrintWriter out) {
+  static int follow(AdminClient client, String path, ObjectNode body, PrintWriter out) {
     ZoneId zone = ZoneId.systemDefault();
     Event last = client.stream(path, body, (event, steps) -> {
       out.println(render(event, steps, zone));

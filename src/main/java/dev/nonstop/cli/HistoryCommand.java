@@ -1,7 +1,6 @@
 package dev.nonstop.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.nonstop.admin.Json;
 import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -41,7 +40,11 @@ final class HistoryCommand implements Callable<Integer> {
     return table.render();
   }
 
-  /** {@code 850ms}, {@code 12.3s}, {@code 4m05s}. */
+  /**
+   * {@code 850ms}, {@code 12.3s}, {@code 4m05s}, whatever the locale. Plain arithmetic: a
+   * {@code String.format} of a number loads the locale's number symbols, a tenth of a client
+   * command's start.
+   */
   static String duration(JsonNode millis) {
     if (!millis.canConvertToLong()) {
       return "-";
@@ -51,9 +54,11 @@ final class HistoryCommand implements Callable<Integer> {
       return ms + "ms";
     }
     if (ms < 60_000) {
-      return String.format("%.1fs", ms / 1000.0);
+      long tenths = (ms + 50) / 100; // half up, as %.1f rounds
+      return tenths / 10 + "." + tenths % 10 + "s";
     }
-    return String.format("%dm%02ds", ms / 60_000, ms / 1000 % 60);
+    long seconds = ms / 1000 % 60;
+    return ms / 60_000 + "m" + (seconds < 10 ? "0" : "") + seconds + "s";
   }
 
   /** The total over every release; the per-release counts are in {@code --json}. */
@@ -72,10 +77,6 @@ final class HistoryCommand implements Callable<Integer> {
   }
 
   static String pretty(JsonNode node) {
-    try {
-      return Json.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(node) + "\n";
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new IllegalStateException("a tree that was just read can be written", e);
-    }
+    return JsonText.pretty(node) + "\n";
   }
 }

@@ -1,7 +1,6 @@
 package dev.nonstop.cli;
 
-import java.util.LinkedHashMap;
-import java.util.Map;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,9 +30,7 @@ final class MaintenanceCommand implements Callable<Integer> {
     if (!on && message != null) {
       throw new ParameterException(spec.commandLine(), "--message goes with 'on' (expected: maintenance on --message TEXT)");
     }
-    Map<String, Object> body = new LinkedHashMap<>();
-    body.put("on", on);
-    body.put("message", message);
+    ObjectNode body = JsonText.object().put("on", on).put("message", message);
     return target.call(spec, client -> {
       client.post("/api/maintenance", body);
       spec.commandLine().getOut().println(on ? "maintenance on" + (message == null ? "" : ": " + message) : "maintenance off");

@@ -1,6 +1,5 @@
 package dev.nonstop.cli;
 
-import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -14,6 +13,6 @@ final class RollbackCommand implements Callable<Integer> {
 
   @Override
   public Integer call() {
-    return target.call(spec, client -> EventLine.follow(client, "/api/rollback", Map.of(), spec.commandLine().getOut()));
+    return target.call(spec, client -> EventLine.follow(client, "/api/rollback", JsonText.object(), spec.commandLine().getOut()));
   }
 }

@@ -22,8 +22,7 @@ final class Cli {
         return cls == TargetOption.class ? (K) new TargetOption(target) : CommandLine.defaultFactory().create(cls);
       }
     };
-    return new CommandLine(new Main(), factory)
-        .setCaseInsensitiveEnumValuesAllowed(true)
+    return Main.commandLine(factory)
         .setOut(new PrintWriter(out, true))
         .setErr(new PrintWriter(err, true))
         .execute(args);

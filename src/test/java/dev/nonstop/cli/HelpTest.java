@@ -15,4 +15,16 @@ class HelpTest {
       assertThat(cli.out()).as(command).startsWith("Usage: nonstop " + command);
     }
   }
+
+  @Test
+  void aNamedCommandIsTheOnlyOneBuilt() {
+    assertThat(Main.commandLineFor("status", "--json").getSubcommands()).containsOnlyKeys("status");
+  }
+
+  @Test
+  void helpAndUnknownNamesSeeEveryCommand() {
+    assertThat(Main.commandLineFor("help", "status").getSubcommands()).hasSize(12);
+    assertThat(Main.commandLineFor("stauts").getSubcommands()).hasSize(12);
+    assertThat(Main.commandLineFor().getSubcommands()).hasSize(12);
+  }
 }
