@@ -111,6 +111,13 @@ public final class Daemon implements Control, AutoCloseable {
 
   private void boot(String version, Consumer<Event> progress) throws DeployException, InterruptedException {
     doc = store.load().orElse(StateDoc.empty(config.app()));
+    if (doc.format() > StateDoc.FORMAT) {
+      StateDoc newer = doc;
+      doc = null; // never written back: this Nonstop would drop what it cannot read
+      throw new DeployException(store.file() + " was written by a newer Nonstop (format "
+          + newer.format() + "; this one reads up to " + StateDoc.FORMAT + "): run that version, "
+          + "or move the file away to start afresh");
+    }
     Release live;
     if (doc.live() != null) {
       live = new Release(doc.live());
@@ -277,7 +284,7 @@ public final class Daemon implements Control, AutoCloseable {
   public synchronized void maintenance(boolean on, String message) {
     String text = on ? (message == null || message.isBlank() ? DEFAULT_MAINTENANCE : message) : null;
     proxy.maintenance(text);
-    update(new StateDoc(doc.app(), doc.live(), doc.previous(), text, doc.servers(), doc.history()));
+    update(new StateDoc(StateDoc.FORMAT, doc.app(), doc.live(), doc.previous(), text, doc.servers(), doc.history()));
     log.info("maintenance page {}", on ? "on: " + text : "off");
   }
 
@@ -341,11 +348,11 @@ public final class Daemon implements Control, AutoCloseable {
     List<Report> history = new ArrayList<>(next.history());
     history.add(r);
     metrics.deployEnded(r);
-    update(new StateDoc(next.app(), next.live(), next.previous(), next.maintenance(), next.servers(), history));
+    update(new StateDoc(StateDoc.FORMAT, next.app(), next.live(), next.previous(), next.maintenance(), next.servers(), history));
   }
 
   private static StateDoc withLive(StateDoc doc, String live, String previous) {
-    return new StateDoc(doc.app(), live, previous, doc.maintenance(), doc.servers(), doc.history());
+    return new StateDoc(StateDoc.FORMAT, doc.app(), live, previous, doc.maintenance(), doc.servers(), doc.history());
   }
 
   private synchronized void saveServers() {
@@ -361,7 +368,7 @@ public final class Daemon implements Control, AutoCloseable {
       long pid = s.instance().pid();
       servers.add(new StateDoc.SavedServer(s.slot(), s.release().version(), s.port(), pid, Leftovers.started(pid)));
     }
-    doc = new StateDoc(next.app(), next.live(), next.previous(), next.maintenance(), servers, next.history());
+    doc = new StateDoc(StateDoc.FORMAT, next.app(), next.live(), next.previous(), next.maintenance(), servers, next.history());
     try {
       store.save(doc);
     } catch (RuntimeException e) {

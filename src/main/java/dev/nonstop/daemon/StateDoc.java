@@ -8,9 +8,12 @@ import java.util.List;
  * were running (so that leftovers of a crash can be stopped), the maintenance page, and the
  * history of deployments with their reports.
  *
+ * @param format the layout of the file: {@link #FORMAT} when this Nonstop wrote it, 0 in files of
+ *     versions before formats were numbered; a larger one is refused (see Daemon)
  * @param maintenance the maintenance message, or null when the page is off
  */
 public record StateDoc(
+    int format,
     String app,
     String live,
     String previous,
@@ -26,13 +29,16 @@ public record StateDoc(
    */
   public record SavedServer(int slot, String version, int port, long pid, long started) {}
 
+  /** The layout this Nonstop writes and reads; raise it when a field changes meaning. */
+  public static final int FORMAT = 1;
+
   public StateDoc {
     servers = servers == null ? List.of() : List.copyOf(servers);
     history = history == null ? List.of() : List.copyOf(history);
   }
 
   static StateDoc empty(String app) {
-    return new StateDoc(app, null, null, null, List.of(), List.of());
+    return new StateDoc(FORMAT, app, null, null, null, List.of(), List.of());
   }
 
   int nextId() {
