@@ -194,13 +194,13 @@ final class Exchange implements ResponseReader.Sink {
     if (c.decoderResult().isFailure()) {
       // A broken chunk: the body cannot be trusted, and neither can the rest of the stream.
       c.release();
-      abandonRequest(400);
+      cancel(Cancel.BROKEN_BODY);
       return;
     }
     bodyBytes += c.content().readableBytes();
     if (maxBody > 0 && bodyBytes > maxBody) {
       c.release();
-      abandonRequest(413); // a chunked body that outgrew the limit: never sent whole
+      cancel(Cancel.BODY_TOO_LARGE); // a chunked body that outgrew the limit: never sent whole
       return;
     }
     boolean last = c instanceof LastHttpContent;
@@ -274,22 +274,6 @@ final class Exchange implements ResponseReader.Sink {
     }
     ReferenceCountUtil.release(pendingHead);
     pendingHead = null;
-  }
-
-  /**
-   * Gives up on a request whose body went wrong midway: its backend connection is closed (the
-   * backend never sees the body end), the client gets {@code status} if no response started,
-   * and the connection closes, since the rest of its bytes cannot be trusted.
-   */
-  private void abandonRequest(int status) {
-    detachBackend();
-    if (state == State.STREAMING) {
-      client.ctx.close();
-    } else {
-      keepAlive = false;
-      releaseBackend(0);
-      replyLocal(status, Replies.plain(status, true, isHead), true);
-    }
   }
 
   // ---- dispatch and retry ----
@@ -687,7 +671,7 @@ final class Exchange implements ResponseReader.Sink {
     if (!ourWait && bodyBytes - windowMark < bodyWindowBytes) {
       log.debug("client {} sent {} body bytes in {} ms: 408", client.clientIp,
           bodyBytes - windowMark, TimeUnit.NANOSECONDS.toMillis(bodyWindowNanos));
-      abandonRequest(408);
+      cancel(Cancel.BODY_TOO_SLOW);
       return;
     }
     bodyStalled = clientPaused || conn() == null || !attempt.headWritten;
@@ -700,6 +684,32 @@ final class Exchange implements ResponseReader.Sink {
     if (state == State.IDLE || attempt == null || !attempt.counts() || attempt.backend != b) {
       return false;
     }
+    cancel(Cancel.DRAIN_TIMEOUT);
+    return true;
+  }
+
+  /** Why an exchange is ended before its backend is done with it. */
+  private enum Cancel {
+    /** A broken chunk: the body cannot be trusted, and neither can the rest of the stream. */
+    BROKEN_BODY(400),
+    BODY_TOO_LARGE(413),
+    BODY_TOO_SLOW(408),
+    /** The backend's drain timed out; the client may go on with its next request. */
+    DRAIN_TIMEOUT(504);
+
+    final int status;
+
+    Cancel(int status) {
+      this.status = status;
+    }
+  }
+
+  /**
+   * Ends the exchange now, for drain and for a request gone wrong alike: the backend connection is
+   * closed (the backend never sees the request end), a client with part of a response sees its
+   * connection close, and one without gets the reason's status.
+   */
+  private void cancel(Cancel why) {
     detachBackend();
     phase = Deadline.NONE;
     if (state == State.STREAMING) {
@@ -707,11 +717,16 @@ final class Exchange implements ResponseReader.Sink {
       writePendingHead();
       client.ctx.flush();
       client.ctx.close();
-    } else {
+      return;
+    }
+    if (why == Cancel.DRAIN_TIMEOUT) {
       releaseBackend(504);
       replyLocal(504);
+      return;
     }
-    return true;
+    keepAlive = false; // the rest of this client's bytes cannot be trusted
+    releaseBackend(0);
+    replyLocal(why.status, Replies.plain(why.status, true, isHead), true);
   }
 
   // ---- ending ----
