@@ -51,7 +51,7 @@ final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--max-body", paramLabel = "SIZE", description = "Largest request body; a larger one gets 413. Bytes, or with KiB, MiB or GiB; 0 = no limit (default: 100MiB).")
   String maxBody;
 
-  @Option(names = "--send-timeout", paramLabel = "DURATION", description = "A client that takes none of its response for this long is closed (default: 60s).")
+  @Option(names = "--send-timeout", paramLabel = "DURATION", description = "A client that takes none of its response for this long is reset, its backend connection released (default: 60s).")
   String sendTimeout;
 
   @Option(names = "--min-body-rate", paramLabel = "SIZE", description = "Bytes per second a client must send of a request body, judged over each --body-rate-window; slower gets 408 (default: 1KiB).")

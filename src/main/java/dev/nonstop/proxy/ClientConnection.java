@@ -214,11 +214,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       reject(problem);
       return;
     }
-    if (maxBody > 0 && HttpUtil.getContentLength(req, 0L) > maxBody) {
+    long length = HttpUtil.getContentLength(req, 0L);
+    if (maxBody > 0 && length > maxBody) {
       reject(413); // before anything reaches a backend
       return;
     }
-    exchange.start(req, began);
+    exchange.start(req, began, length);
   }
 
   // ---- deadlines, drain ----
@@ -259,7 +260,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   /** Answers an unusable request (400, 408, 413, 414, 431, 501, 505) and closes. */
   private void reject(int s) {
     closing = true;
-    phase = Deadline.NONE;
     long began = firstByte != 0 ? firstByte : proxy.clock.getAsLong();
     ctx.write(Replies.plain(s, true, false), ctx.voidPromise());
     if (s == 408) {
@@ -276,7 +276,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
    * So the write side is shut once the answer is out, and what still comes is read and dropped
    * until the client closes, or a bound of time or bytes passes (nginx's lingering close).
    */
-  void lingerClose() {
+  private void lingerClose() {
     closing = true;
     arm(Deadline.CLOSING, idleNanos);
     ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener((ChannelFuture f) -> {
@@ -301,7 +301,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   }
 
   /** Flushes what was written; closes the connection once it is out if {@code close}. */
-  void flushLast(boolean close) {
+  private void flushLast(boolean close) {
     if (close) {
       arm(Deadline.CLOSING, idleNanos);
       ctx.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
@@ -310,8 +310,16 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** The exchange is over; {@code close}: the connection ends with it, else the next request. */
-  void exchangeEnded(boolean close) {
+  /**
+   * The exchange is over and its response written: the connection ends with it when {@code close}
+   * (lingering if the client is {@code stillSending}), else it takes the next request.
+   */
+  void exchangeEnded(boolean close, boolean stillSending) {
+    if (close && stillSending) {
+      lingerClose();
+    } else {
+      flushLast(close);
+    }
     firstByte = 0;
     if (close) {
       closing = true;

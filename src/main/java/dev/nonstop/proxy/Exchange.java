@@ -148,8 +148,11 @@ final class Exchange implements ResponseReader.Sink {
 
   // ---- the request, from the client ----
 
-  /** Takes a checked request head whose first byte came at {@code began}. */
-  void start(HttpRequest req, long began) {
+  /**
+   * Takes a checked request head whose first byte came at {@code began}, with its Content-Length
+   * (0 when it has none).
+   */
+  void start(HttpRequest req, long began, long contentLength) {
     HttpHeaders h = req.headers();
     boolean chunked = HttpUtil.isTransferEncodingChunked(req);
     state = State.SENDING;
@@ -157,7 +160,7 @@ final class Exchange implements ResponseReader.Sink {
     start = began;
     http10 = req.protocolVersion().minorVersion() == 0;
     isHead = HttpMethod.HEAD.equals(req.method());
-    hasBody = chunked || HttpUtil.getContentLength(req, 0L) > 0;
+    hasBody = chunked || contentLength > 0;
     requestChunked = chunked;
     requestDone = false;
     keepAlive = HttpUtil.isKeepAlive(req);
@@ -564,14 +567,7 @@ final class Exchange implements ResponseReader.Sink {
       done.reader.detach();
       done.channel().close();
     }
-    boolean close = !keepAlive;
-    if (close && clientStillSending()) {
-      client.lingerClose(); // the backend answered before the body ended: let the client hear it
-    } else {
-      client.flushLast(close);
-    }
-    end(status, false);
-    client.exchangeEnded(close);
+    finish(status, false, !keepAlive);
   }
 
   /** Writes the response head held back by {@link #responseHead}, if any. */
@@ -739,21 +735,19 @@ final class Exchange implements ResponseReader.Sink {
   private void replyLocal(int s, ByteBuf res, boolean close) {
     state = State.ANSWERED;
     client.ctx.write(res, client.ctx.voidPromise());
-    if (close && clientStillSending()) {
-      client.lingerClose();
-    } else {
-      client.flushLast(close);
-    }
-    end(s, true);
-    client.exchangeEnded(close);
+    finish(s, true, close);
+  }
+
+  /** The response is written: the exchange ends, and the connection closes or takes the next. */
+  private void finish(int s, boolean proxyError, boolean close) {
+    // An answer that came before the body ended: the client may still be sending, and must hear it.
+    boolean stillSending = hasBody && !requestDone;
+    end(s, proxyError);
+    client.exchangeEnded(close, stillSending);
   }
 
   private boolean closeAfterLocalReply() {
     return !keepAlive || (hasBody && !requestDone);
-  }
-
-  private boolean clientStillSending() {
-    return state != State.IDLE && hasBody && !requestDone;
   }
 
   /** Reports the exchange and resets every field for the next one: the one place that does. */

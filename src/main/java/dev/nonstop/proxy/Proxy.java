@@ -85,8 +85,7 @@ public final class Proxy implements AutoCloseable {
     this.memory = BufferMemory.of(options.limits().maxBufferMemory());
     group.next().scheduleAtFixedRate(Fatal.guard(memory::update), 0, BufferMemory.UPDATE_MILLIS,
         TimeUnit.MILLISECONDS);
-    AcceptGate gate = new AcceptGate(options.limits().maxConnections(), FdLimit.current(),
-        System::nanoTime);
+    AcceptGate gate = new AcceptGate(options.limits().maxConnections(), FdLimit.current(), clock);
     try {
       this.server = new ServerBootstrap()
           .group(group)
@@ -122,22 +121,13 @@ public final class Proxy implements AutoCloseable {
    * connections accepted and never answered: the process ends instead, to be restarted.
    */
   private void watchLoops() {
-    Thread watch = new Thread(() -> {
-      while (!closed.get()) {
-        for (EventExecutor e : group) {
-          if (e.isShuttingDown() && !closed.get()) {
-            Fatal.halt(System.err, loopDied());
-          }
+    for (EventExecutor e : group) {
+      e.terminationFuture().addListener(f -> {
+        if (!closed.get()) {
+          Fatal.halt(System.err, loopDied());
         }
-        try {
-          Thread.sleep(100);
-        } catch (InterruptedException ex) {
-          return;
-        }
-      }
-    }, "nonstop-loop-watch");
-    watch.setDaemon(true);
-    watch.start();
+      });
+    }
   }
 
   private static String loopDied() {
