@@ -27,6 +27,7 @@ import dev.nonstop.instance.LocalDriver;
 import dev.nonstop.instance.Release;
 import dev.nonstop.metrics.EventFeed;
 import dev.nonstop.metrics.Metrics;
+import dev.nonstop.pool.Health;
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
 import dev.nonstop.proxy.Proxy;
@@ -74,6 +75,8 @@ public final class Daemon implements Control, AutoCloseable {
   private AdminServer admin;
   private StateDoc doc;
   private Deployment current;
+  /** Servers an earlier run left that no group claims, until they are stopped. Guarded by this. */
+  private final List<Adoption.Found> strays = new ArrayList<>();
 
   private Daemon(AppConfig config, StateLock lock) {
     this.config = requireNonNull(config, "config");
@@ -134,7 +137,10 @@ public final class Daemon implements Control, AutoCloseable {
     if (config.preview() != null) {
       refuseTakenPort(config.preview(), "preview", "where a blue-green --preview group answers");
     }
-    Leftovers.stop(doc.servers(), config.stopTimeout());
+    Adoption found = Adoption.survey(doc);
+    synchronized (this) {
+      strays.addAll(found.stray);
+    }
     proxy = startProxy();
     proxy.listener(metrics);
     if (doc.maintenance() != null) {
@@ -144,9 +150,13 @@ public final class Daemon implements Control, AutoCloseable {
     LaunchSpec spec = new LaunchSpec(config.run(), config.workdir(), config.env(), config.stopSignal(),
         config.stopTimeout(), config.state().resolve("logs"));
     fleet = new Fleet(config, proxy, checker, new LocalDriver(config.app(), spec));
-    fleet.onChange(this::saveServers);
+    fleet.onChange(this::saveServersQuietly);
+    fleet.recorder(this::saveServers);
     metrics.start(() -> fleet.all().stream().map(Server::backend).toList());
-    Deployment boot = new Deployment(0, "up", config.strategy(), null, live, Boot.plan(fleet, live, config.instances()), traffic);
+    List<Server> adopted = adopt(found.live);
+    stopStraysInBackground(found);
+    Deployment boot = new Deployment(0, "up", config.strategy(), null, live,
+        Boot.resume(fleet, live, config.instances(), adopted), traffic);
     boot.subscribe(progress);
     Report r = boot.run();
     if (!r.result().equals("done")) {
@@ -159,6 +169,52 @@ public final class Daemon implements Control, AutoCloseable {
       throw new DeployException("admin API on " + config.admin() + ": " + e.getMessage(), e);
     }
     lock.announce(config, proxy.address(), admin.address());
+  }
+
+  /**
+   * Takes over the live servers an earlier run left: each is probed on its own thread and, if it
+   * passes, attached at once, so that a hung server never holds back the healthy ones. The boot
+   * plan gives the others the health deadline.
+   */
+  private List<Server> adopt(List<Adoption.Found> found) {
+    List<Server> servers = new ArrayList<>();
+    for (Adoption.Found f : found) {
+      StateDoc.SavedServer s = f.saved();
+      try {
+        String id = s.id() != null ? s.id() : "pid-" + f.process().pid();
+        servers.add(fleet.adopt(id, new Release(s.version()), s.slot(), s.port(), f.process(), Health.DOWN));
+        log.info("taking over {} slot {} on port {} (pid {}), running since before this start",
+            s.version(), s.slot(), s.port(), f.process().pid());
+      } catch (IllegalStateException e) {
+        log.info("server pid {} ({} slot {}) ended meanwhile", f.process().pid(), s.version(), s.slot());
+      }
+    }
+    for (Server s : servers) {
+      Thread t = new Thread(() -> {
+        if (checker.passesNow(s.backend().address())) {
+          s.backend().setHealth(Health.UP, "running since before this start, and its check passed");
+          fleet.attach(s);
+        }
+      }, "adopt-" + s.slot());
+      t.setDaemon(true);
+      t.start();
+    }
+    return servers;
+  }
+
+  private void stopStraysInBackground(Adoption found) {
+    if (found.stray.isEmpty()) {
+      return;
+    }
+    Thread t = new Thread(() -> {
+      found.stopStrays(config.stopTimeout());
+      synchronized (this) {
+        strays.removeAll(found.stray);
+        saveServersQuietly();
+      }
+    }, "stop-strays");
+    t.setDaemon(true);
+    t.start();
   }
 
   /** The proxy on listen; a port taken since the check is still one line, not Netty's trace. */
@@ -355,25 +411,49 @@ public final class Daemon implements Control, AutoCloseable {
     return new StateDoc(StateDoc.FORMAT, doc.app(), live, previous, doc.maintenance(), doc.servers(), doc.history());
   }
 
+  /** Saves the servers now; throws when the state file cannot be written. */
   private synchronized void saveServers() {
-    if (doc == null || fleet == null) {
-      return;
+    if (doc != null && fleet != null) {
+      save(doc);
     }
-    update(doc);
   }
 
+  private synchronized void saveServersQuietly() {
+    if (doc != null && fleet != null) {
+      update(doc);
+    }
+  }
+
+  /** {@link #save}, logging a failure: for changes already made, which a failed save cannot undo. */
   private void update(StateDoc next) {
-    List<StateDoc.SavedServer> servers = new ArrayList<>();
-    for (Server s : fleet.all()) {
-      long pid = s.instance().pid();
-      servers.add(new StateDoc.SavedServer(s.slot(), s.release().version(), s.port(), pid, Leftovers.started(pid)));
-    }
-    doc = new StateDoc(StateDoc.FORMAT, next.app(), next.live(), next.previous(), next.maintenance(), servers, next.history());
     try {
-      store.save(doc);
+      save(next);
     } catch (RuntimeException e) {
-      log.error("could not save the state: {}", e.toString());
+      log.error("could not save the state: {}", e.getMessage());
     }
+  }
+
+  /**
+   * Makes {@code next}, with the servers as they are now, the state, in memory and on disk.
+   *
+   * @throws java.io.UncheckedIOException when the file cannot be written (the state in memory is
+   *     the new one all the same)
+   */
+  private void save(StateDoc next) {
+    List<StateDoc.SavedServer> servers = new ArrayList<>();
+    for (Fleet.Record r : fleet.records()) {
+      long pid = r.process() == null ? 0 : r.process().pid();
+      long ticks = r.process() == null ? 0 : r.process().startTicks();
+      servers.add(new StateDoc.SavedServer(r.slot(), r.release().version(), r.port(), pid, 0, ticks,
+          r.role().name(), r.id()));
+    }
+    for (Adoption.Found f : strays) {
+      StateDoc.SavedServer s = f.saved();
+      servers.add(new StateDoc.SavedServer(s.slot(), s.version(), s.port(), f.process().pid(), 0,
+          f.process().startTicks(), Fleet.Role.OTHER.name(), s.id()));
+    }
+    doc = next.withServers(servers);
+    store.save(doc);
   }
 
   /** Fails before any server starts when another process holds {@code address}. */

@@ -7,6 +7,7 @@ import dev.nonstop.health.HealthChecker;
 import dev.nonstop.instance.Driver;
 import dev.nonstop.instance.Instance;
 import dev.nonstop.instance.Ports;
+import dev.nonstop.instance.ProcessId;
 import dev.nonstop.instance.Release;
 import dev.nonstop.pool.Backend;
 import dev.nonstop.pool.Health;
@@ -42,6 +43,15 @@ public final class Fleet implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(Fleet.class);
   private static final String HOST = "127.0.0.1";
 
+  /** Which group a server belongs to, as the state file records it. */
+  public enum Role { LIVE, WARM, PREVIEW, OTHER }
+
+  /**
+   * One server as the state file records it: {@code process} is null while it is only intended
+   * (saved before the spawn, so that a crash right after it leaves no unknown process).
+   */
+  public record Record(String id, Release release, int slot, int port, ProcessId process, Role role) {}
+
   /** Servers of one release that move together. {@code until} is set for a warm group. */
   public record Group(Release release, List<Server> servers, Instant until) {
     public Group {
@@ -58,10 +68,13 @@ public final class Fleet implements AutoCloseable {
   private final List<Server> live = new ArrayList<>();
   /** Every server started and not yet stopped: live, warm, preview, or new and not attached yet. */
   private final List<Server> running = new ArrayList<>();
+  /** Servers about to be spawned, already recorded. */
+  private final List<Record> intents = new ArrayList<>();
   private Group warm;
   private Group preview;
   private Proxy previewProxy;
   private volatile Runnable onChange = () -> { };
+  private volatile Runnable recorder = () -> { };
 
   public Fleet(AppConfig config, Proxy proxy, HealthChecker checker, Driver driver) {
     this.config = requireNonNull(config, "config");
@@ -89,6 +102,14 @@ public final class Fleet implements AutoCloseable {
     onChange = requireNonNull(listener, "listener");
   }
 
+  /**
+   * Saves the servers now, throwing when they cannot be saved: a server is recorded before it is
+   * spawned, and not spawned when it cannot be.
+   */
+  public void recorder(Runnable save) {
+    recorder = requireNonNull(save, "save");
+  }
+
   private void changed() {
     try {
       onChange.run();
@@ -100,6 +121,19 @@ public final class Fleet implements AutoCloseable {
   /** Every server the fleet runs: live, warm, preview, and new ones not attached yet. */
   public synchronized List<Server> all() {
     return new ArrayList<>(running);
+  }
+
+  /** Every server and intended server with its group, for the state file. */
+  public synchronized List<Record> records() {
+    List<Record> out = new ArrayList<>(intents);
+    for (Server s : running) {
+      Role role = live.contains(s) ? Role.LIVE
+          : warm != null && warm.servers().contains(s) ? Role.WARM
+          : preview != null && preview.servers().contains(s) ? Role.PREVIEW
+          : Role.OTHER;
+      out.add(new Record(s.id(), s.release(), s.slot(), s.port(), s.instance().processId(), role));
+    }
+    return out;
   }
 
   /** The live servers, by slot. */
@@ -123,23 +157,81 @@ public final class Fleet implements AutoCloseable {
 
   // ---- servers ----
 
-  /** Spawns a server of {@code release} in {@code slot} on a free port; it is DOWN until checked. */
+  /**
+   * Spawns a server of {@code release} in {@code slot} on a free port; it is DOWN until checked.
+   * It is recorded in the state file first, and not spawned when that fails: a deployment stops
+   * before it starts what it could not find again after a crash.
+   */
   public Server start(Release release, int slot) throws DeployException {
+    return start(release, slot, true);
+  }
+
+  /**
+   * As {@link #start(Release, int)}, for an undo that puts capacity back: a state file that cannot
+   * be written is logged and the server starts anyway, since serving matters more than the record.
+   */
+  public Server startRestoring(Release release, int slot) throws DeployException {
+    return start(release, slot, false);
+  }
+
+  private Server start(Release release, int slot, boolean mustRecord) throws DeployException {
     int port = Ports.free();
+    Record intent = new Record(newId(), release, slot, port, null, Role.OTHER);
+    synchronized (this) {
+      intents.add(intent);
+    }
     Instance instance;
     try {
-      instance = driver.start(release, slot, port);
+      try {
+        recorder.run();
+      } catch (RuntimeException e) {
+        if (mustRecord) {
+          throw new DeployException("did not start " + release + " in slot " + slot
+              + ": the state file cannot record it (" + e.getMessage() + ")", e);
+        }
+        log.warn("starting {} in slot {} without a record in the state file: {}", release, slot, e.getMessage());
+      }
+      instance = driver.start(release, slot, port, intent.id());
     } catch (IOException e) {
       throw new DeployException("could not start " + release + " in slot " + slot + ": " + e.getMessage(), e);
+    } finally {
+      synchronized (this) {
+        intents.remove(intent);
+      }
     }
     Backend backend = new Backend(new InetSocketAddress(HOST, port), release.version(), Health.DOWN);
-    Server server = new Server(release, slot, backend, instance);
+    Server server = new Server(intent.id(), release, slot, backend, instance);
+    synchronized (this) {
+      running.add(server);
+    }
+    changed();
+    checker.watch(backend);
+    supervisor.watch(server, instance);
+    return server;
+  }
+
+  /**
+   * Takes over a server an earlier Nonstop started. {@code health} is what a probe just found:
+   * an UP server can be attached at once; a DOWN one is checked like a new one.
+   *
+   * @throws IllegalStateException when its process is gone
+   */
+  public Server adopt(String id, Release release, int slot, int port, ProcessId process, Health health) {
+    Instance instance = driver.adopt(release, slot, port, process);
+    Backend backend = new Backend(new InetSocketAddress(HOST, port), release.version(), health);
+    Server server = new Server(id, release, slot, backend, instance);
     synchronized (this) {
       running.add(server);
     }
     checker.watch(backend);
     supervisor.watch(server, instance);
     return server;
+  }
+
+  private static String newId() {
+    byte[] b = new byte[8];
+    new java.security.SecureRandom().nextBytes(b);
+    return java.util.HexFormat.of().formatHex(b);
   }
 
   /**
@@ -167,8 +259,33 @@ public final class Fleet implements AutoCloseable {
     }
   }
 
+  /**
+   * Waits for each server as {@link #awaitHealthy} does, but stops the ones that fail instead of
+   * failing: returns those that are healthy.
+   */
+  public List<Server> keepHealthy(List<Server> servers, Deployment deployment) throws InterruptedException {
+    List<Server> healthy = new ArrayList<>();
+    List<Server> failed = new ArrayList<>();
+    for (Server s : servers) {
+      try {
+        awaitHealthy(List.of(s), deployment);
+        healthy.add(s);
+      } catch (DeployException e) {
+        deployment.info(e.getMessage().lines().findFirst().orElse("") + ": stopping it");
+        failed.add(s);
+      }
+    }
+    if (!failed.isEmpty()) {
+      stop(failed, deployment);
+    }
+    return healthy;
+  }
+
   /** Puts the server behind the load balancer and under supervision. */
   public void attach(Server server) {
+    if (server.stopping()) {
+      return; // given up on meanwhile (a server taken over that passed its check too late)
+    }
     server.supervise();
     proxy.update(p -> p.with(server.backend()));
     synchronized (this) {

@@ -81,7 +81,7 @@ public final class InPlace {
     for (int slot : slots) {
       boolean hasOld = live.stream().anyMatch(s -> s.slot() == slot && s.release().equals(from));
       if (!hasOld) {
-        Server n = fleet.start(from, slot);
+        Server n = fleet.startRestoring(from, slot);
         backFresh.add(n);
         d.info("started " + from + " in slot " + slot + " on " + n.backend().name());
       }

@@ -15,6 +15,7 @@ import dev.nonstop.pool.Backend;
  * read them.
  */
 public final class Server {
+  private final String id;
   private final Release release;
   private final int slot;
   private final Backend backend;
@@ -23,11 +24,17 @@ public final class Server {
   private volatile boolean stopping;
   private volatile int restarts;
 
-  Server(Release release, int slot, Backend backend, Instance instance) {
+  Server(String id, Release release, int slot, Backend backend, Instance instance) {
+    this.id = requireNonNull(id, "id");
     this.release = requireNonNull(release, "release");
     this.slot = slot;
     this.backend = requireNonNull(backend, "backend");
     this.instance = requireNonNull(instance, "instance");
+  }
+
+  /** Its name in the state file and in its process's environment; kept across restarts of it. */
+  public String id() {
+    return id;
   }
 
   public Release release() {

@@ -54,7 +54,7 @@ final class Supervisor {
     }
     server.countRestart();
     try {
-      Instance next = driver.start(server.release(), server.slot(), server.port());
+      Instance next = driver.start(server.release(), server.slot(), server.port(), server.id());
       server.replaceInstance(next);
       watch(server, next);
       log.info("server {} restarted as pid {}", server, next.pid());

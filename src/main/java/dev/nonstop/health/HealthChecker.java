@@ -60,6 +60,16 @@ public final class HealthChecker implements AutoCloseable {
     }
   }
 
+  /**
+   * One probe of {@code address} now, on the caller's thread, within the check's timeout: whether
+   * a server found running (after a restart of Nonstop) may serve at once.
+   */
+  public boolean passesNow(java.net.InetSocketAddress address) {
+    Probe.Result result = Probe.get(requireNonNull(address, "address"), check.path(), check.timeout());
+    log.debug("health {} GET {}: {}", address, check.path(), result.detail());
+    return result.passed();
+  }
+
   /** Stops probing {@code backend}; its health stays as it was. */
   public void unwatch(Backend backend) {
     Watch w = watches.remove(requireNonNull(backend, "backend"));

@@ -18,16 +18,37 @@ public final class Instance {
   private final ProcessHandle process;
   private final Path logFile;
   private final CompletableFuture<Integer> exited;
+  private final ProcessId processId;
+  private final boolean adopted;
 
+  /** A server this JVM spawned: its exit code is known. */
   Instance(Placement placement, Process process, Path logFile) {
+    this(placement, process.toHandle(), logFile, process.onExit().thenApply(Process::exitValue), false);
+  }
+
+  /**
+   * A server an earlier Nonstop spawned and this one took over: not a child of this JVM, so its
+   * exit is noticed (by polling) but its exit code is unknown: -1.
+   */
+  Instance(Placement placement, ProcessHandle handle, Path logFile) {
+    this(placement, handle, logFile, handle.onExit().thenApply(h -> UNKNOWN_EXIT), true);
+  }
+
+  private Instance(Placement placement, ProcessHandle handle, Path logFile, CompletableFuture<Integer> exited,
+      boolean adopted) {
     this.id = placement.id();
     this.release = placement.release();
     this.slot = placement.slot();
     this.port = placement.port();
-    this.process = process.toHandle();
+    this.process = handle;
     this.logFile = logFile;
-    this.exited = process.onExit().thenApply(Process::exitValue);
+    this.exited = exited;
+    this.adopted = adopted;
+    this.processId = ProcessId.of(handle.pid()).orElse(new ProcessId(handle.pid(), 0));
   }
+
+  /** The exit code of a server that was not this JVM's child. */
+  public static final int UNKNOWN_EXIT = -1;
 
   /** e.g. {@code hello-1.0.2-3} */
   public String id() {
@@ -49,6 +70,16 @@ public final class Instance {
 
   public long pid() {
     return process.pid();
+  }
+
+  /** Pid and start time, as saved in the state file to find it again after a restart. */
+  public ProcessId processId() {
+    return processId;
+  }
+
+  /** Whether an earlier Nonstop started it and this one took it over. */
+  public boolean adopted() {
+    return adopted;
   }
 
   public Path logFile() {

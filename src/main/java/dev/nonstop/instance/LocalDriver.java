@@ -19,12 +19,22 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Runs servers as child processes of this JVM, from a {@link LaunchSpec}. The command runs
- * without a shell (see {@link Argv}), so an Instance's pid is the server itself and the stop
- * signal reaches it. Any thread may call it; it keeps no state besides the spec.
+ * without a shell (see {@link Argv}), so an Instance's pid is the server itself. Each server leads
+ * its own process group and session ({@code setsid}): it outlives this JVM (a crash or an upgrade
+ * of Nonstop is not an outage), Ctrl-C in the terminal of {@code up} reaches only Nonstop, which
+ * then stops the servers itself, and a stop signal goes to the whole group, so that what a server
+ * started (a shell's child, workers) stops with it. Each carries {@code NONSTOP_SERVER_ID} in its
+ * environment, to be found again if Nonstop dies before it saved the pid. Any thread may call it;
+ * it keeps no state besides the spec.
  */
 public final class LocalDriver implements Driver {
   private static final Logger log = LoggerFactory.getLogger(LocalDriver.class);
   private static final Pattern APP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
+  /** The variable naming a server, so that its process can be found by it. */
+  public static final String SERVER_ID = "NONSTOP_SERVER_ID";
+  /** util-linux's setsid: it execs the command in a new session, keeping the pid. */
+  private static final String SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid")
+      .filter(f -> Files.isExecutable(Path.of(f))).findFirst().orElse(null);
 
   private final String app;
   private final LaunchSpec spec;
@@ -42,20 +52,37 @@ public final class LocalDriver implements Driver {
   }
 
   @Override
-  public Instance start(Release release, int slot, int port) throws IOException {
+  public Instance start(Release release, int slot, int port, String serverId) throws IOException {
     Placement placement = new Placement(app, requireNonNull(release, "release"), slot, port);
     if (!Files.isDirectory(spec.workdir())) {
       throw new IOException("workdir: " + spec.workdir() + " (expected: an existing folder)");
     }
     List<String> argv = template.stream().map(placement::fill).toList();
-    Files.createDirectories(spec.logDir());
+    try {
+      Files.createDirectories(spec.logDir());
+    } catch (IOException e) {
+      log.warn("cannot create the log folder {}: {}", spec.logDir(), e.toString());
+    }
     Path logFile = spec.logDir().resolve(placement.logFileName());
     appendLine(logFile, "nonstop: starting " + placement.id() + " on port " + port + ": " + argv);
-    ProcessBuilder builder = new ProcessBuilder(withResolvedCommand(argv))
+    List<String> command = withResolvedCommand(argv);
+    if (SETSID != null) {
+      // setsid would start and then fail to exec: find the command first, to say so here
+      String missing = runnable(command.get(0));
+      if (missing != null) {
+        String message = "cannot run '" + argv.get(0) + "' for " + placement.id() + " in " + spec.workdir()
+            + " (" + missing + ")";
+        appendLine(logFile, "nonstop: " + message);
+        throw new IOException(message);
+      }
+      command = Stream.concat(Stream.of(SETSID), command.stream()).toList();
+    }
+    ProcessBuilder builder = new ProcessBuilder(command)
         .directory(spec.workdir().toFile())
         .redirectErrorStream(true)
-        .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()));
+        .redirectOutput(output(logFile));
     environment(builder.environment(), placement);
+    builder.environment().put(SERVER_ID, requireNonNull(serverId, "serverId"));
     Process process;
     try {
       process = builder.start();
@@ -73,6 +100,17 @@ public final class LocalDriver implements Driver {
   }
 
   @Override
+  public Instance adopt(Release release, int slot, int port, ProcessId process) {
+    Placement placement = new Placement(app, requireNonNull(release, "release"), slot, port);
+    ProcessHandle handle = ProcessHandle.of(process.pid())
+        .filter(h -> process.alive())
+        .orElseThrow(() -> new IllegalStateException(process + " is gone"));
+    Instance instance = new Instance(placement, handle, spec.logDir().resolve(placement.logFileName()));
+    instance.exited().thenAccept(code -> log.info("{} exited", instance));
+    return instance;
+  }
+
+  @Override
   public CompletableFuture<Integer> stop(Instance instance) {
     requireNonNull(instance, "instance");
     if (!instance.isAlive()) {
@@ -86,7 +124,7 @@ public final class LocalDriver implements Driver {
           .execute(() -> {
             if (instance.isAlive()) {
               log.warn("{} still running {} after {}: KILL", instance, spec.stopTimeout(), signal);
-              kill(instance.process());
+              kill(instance);
             }
           });
     }
@@ -94,34 +132,96 @@ public final class LocalDriver implements Driver {
   }
 
   private static void send(Instance instance, StopSignal signal) {
-    ProcessHandle process = instance.process();
-    switch (signal) {
-      case TERM -> process.destroy();
-      case KILL -> kill(process);
-      default -> {
-        // Java signals only TERM and KILL itself; kill(1) sends the others. Not waited for.
-        try {
-          new ProcessBuilder("kill", "-s", signal.name(), Long.toString(process.pid()))
-              .redirectErrorStream(true)
-              .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-              .start();
-        } catch (IOException e) {
-          log.warn("cannot send {} to {} ({}): sending TERM", signal, instance, e.getMessage());
-          process.destroy();
-        }
+    if (signal == StopSignal.KILL) {
+      kill(instance);
+    } else if (!signalGroup(instance.processId(), signal.name())) {
+      if (signal != StopSignal.TERM) {
+        log.warn("cannot send {} to {}: sending TERM", signal, instance);
       }
+      instance.process().destroy();
     }
   }
 
   /**
-   * KILLs the server and whatever it started: a server killed this way cannot stop its own
-   * children, and they would outlive it. Its children are listed before it dies, since after
-   * that they belong to init.
+   * KILLs the server's process group, and whatever else it started: a server killed this way
+   * cannot stop its own children. Its descendants are listed before it dies, since after that
+   * they belong to init.
    */
-  private static void kill(ProcessHandle process) {
+  private static void kill(Instance instance) {
+    ProcessHandle process = instance.process();
     List<ProcessHandle> descendants = process.descendants().toList();
-    process.destroyForcibly();
+    if (!signalGroup(instance.processId(), "KILL")) {
+      process.destroyForcibly();
+    }
     descendants.forEach(ProcessHandle::destroyForcibly);
+  }
+
+  /**
+   * Sends {@code signal} to the process group {@code process} leads, if that very process still
+   * runs and leads it (kill(1): Java signals single processes only). Waits for kill(1), not for
+   * the group to exit. False when it could not be sent that way.
+   */
+  static boolean signalGroup(ProcessId process, String signal) {
+    if (!process.alive() || !process.leadsGroup()) {
+      return false;
+    }
+    try {
+      Process kill = new ProcessBuilder("kill", "-s", signal, "--", "-" + process.pid())
+          .redirectErrorStream(true)
+          .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+          .start();
+      return kill.waitFor(5, TimeUnit.SECONDS) && kill.exitValue() == 0;
+    } catch (IOException e) {
+      return false;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return false;
+    }
+  }
+
+  /** Stops a process left by an earlier Nonstop that is not adopted: its group gets TERM, then KILL. */
+  public static void stopStray(ProcessId process, java.time.Duration timeout) {
+    if (!signalGroup(process, "TERM")) {
+      ProcessHandle.of(process.pid()).filter(h -> process.alive()).ifPresent(ProcessHandle::destroy);
+    }
+    long deadline = System.nanoTime() + timeout.toNanos();
+    while (process.alive() && System.nanoTime() < deadline) {
+      try {
+        Thread.sleep(20);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        break;
+      }
+    }
+    if (process.alive() && !signalGroup(process, "KILL")) {
+      ProcessHandle.of(process.pid()).filter(h -> process.alive()).ifPresent(ProcessHandle::destroyForcibly);
+    }
+  }
+
+  /** The server's output goes to its log; where that cannot be written (a full disk), nowhere. */
+  private static ProcessBuilder.Redirect output(Path logFile) {
+    if (Files.isWritable(logFile)) {
+      return ProcessBuilder.Redirect.appendTo(logFile.toFile());
+    }
+    log.warn("{} cannot be written: the server's output is discarded", logFile);
+    return ProcessBuilder.Redirect.DISCARD;
+  }
+
+  /** Null when {@code command} names a file this user may run, else why not (as exec would say). */
+  private static String runnable(String command) {
+    if (command.contains("/")) {
+      Path file = Path.of(command);
+      return !Files.exists(file) ? "No such file or directory"
+          : Files.isDirectory(file) || !Files.isExecutable(file) ? "Permission denied" : null;
+    }
+    String path = System.getenv().getOrDefault("PATH", "/usr/local/bin:/usr/bin:/bin");
+    for (String dir : path.split(":")) {
+      Path file = Path.of(dir.isEmpty() ? "." : dir, command);
+      if (Files.isRegularFile(file) && Files.isExecutable(file)) {
+        return null;
+      }
+    }
+    return "No such file or directory, looked in PATH";
   }
 
   private List<String> withResolvedCommand(List<String> argv) {
@@ -135,6 +235,8 @@ public final class LocalDriver implements Driver {
   }
 
   private void environment(Map<String, String> env, Placement placement) {
+    // socket activation's variables are Nonstop's, not for its servers
+    env.keySet().removeAll(List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"));
     env.putAll(spec.env());
     env.put("PORT", Integer.toString(placement.port()));
     env.put("NONSTOP_APP", app);
@@ -142,9 +244,15 @@ public final class LocalDriver implements Driver {
     env.put("NONSTOP_INSTANCE", Integer.toString(placement.slot()));
   }
 
-  private static void appendLine(Path file, String line) throws IOException {
+  /**
+   * Adds Nonstop's own line to a server's log. A log that cannot take it (a full disk) is no reason
+   * not to start a server: it matters most when an undo puts capacity back.
+   */
+  private static void appendLine(Path file, String line) {
     try (OutputStream out = Files.newOutputStream(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND)) {
       out.write((line + "\n").getBytes(StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      log.warn("cannot write to {}: {}", file, e.toString());
     }
   }
 }

@@ -109,6 +109,7 @@ class UpRestartTest {
     first.destroyForcibly();
     first.waitFor(30, TimeUnit.SECONDS);
     Process second = up();
+    assertThat(Files.readString(dir.resolve("up-1.err"))).contains("taking over 1.0.2 slot 1");
 
     JsonNode status = json("status", "--json");
     assertThat(status.path("live").asText()).isEqualTo("1.0.2");
@@ -117,8 +118,8 @@ class UpRestartTest {
     assertThat(history).hasSize(1);
     assertThat(history.get(0).path("to").asText()).isEqualTo("1.0.2");
     assertThat(history.get(0).path("result").asText()).isEqualTo("done");
-    await().atMost(Duration.ofSeconds(30)).until(() -> pids.stream().noneMatch(
-        pid -> ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)));
+    // the servers outlived the daemon and were taken over, not restarted
+    assertThat(livePids()).containsExactlyInAnyOrderElementsOf(pids);
     HttpClient client = HttpClient.newHttpClient();
     String listen = status.path("listen").asText();
     HttpResponse<String> hello = client.send(HttpRequest.newBuilder(URI.create("http://" + listen + "/")).build(),
@@ -131,6 +132,65 @@ class UpRestartTest {
     assertThat(second.waitFor(60, TimeUnit.SECONDS)).as("up stopped after SIGTERM").isTrue();
     assertThat(running).isNotEmpty().allSatisfy(pid ->
         assertThat(ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false)).as("server %d", pid).isFalse());
+  }
+
+  private List<Long> livePids() throws IOException {
+    List<Long> pids = new ArrayList<>();
+    json("status", "--json").path("groups").forEach(g -> {
+      if (g.path("role").asText().equals("live")) {
+        g.path("servers").forEach(s -> pids.add(s.path("pid").asLong()));
+      }
+    });
+    return pids;
+  }
+
+  /** The pids of running processes whose environment carries {@code TEST_RUN=run}: every server of this test. */
+  private static List<Long> serversOf(String run) {
+    byte[] wanted = ("TEST_RUN=" + run).getBytes(StandardCharsets.UTF_8);
+    List<Long> found = new ArrayList<>();
+    ProcessHandle.allProcesses().filter(ProcessHandle::isAlive).forEach(h -> {
+      try {
+        byte[] env = Files.readAllBytes(Path.of("/proc", Long.toString(h.pid()), "environ"));
+        String text = new String(env, StandardCharsets.ISO_8859_1);
+        if (java.util.Arrays.asList(text.split("\0")).contains(new String(wanted, StandardCharsets.ISO_8859_1))) {
+          found.add(h.pid());
+        }
+      } catch (IOException | RuntimeException e) {
+        // gone meanwhile, or not ours
+      }
+    });
+    return found;
+  }
+
+  @Test
+  void upKilledInTheMiddleOfADeployTakesTheLiveServersOverAndStopsTheDeploysOwn() throws Exception {
+    String run = java.util.UUID.randomUUID().toString();
+    file = dir.resolve("nonstop.yml");
+    Files.writeString(file, Fixture.yaml(2, "batch: 1\nenv: { TEST_RUN: \"" + run + "\" }\n"));
+    Process first = up("--version", "1.0.1");
+    List<Long> live = livePids();
+    assertThat(live).hasSize(2);
+
+    // a deploy whose new servers never get healthy: it waits with both started beside the live ones
+    Thread deploy = new Thread(() -> cli("deploy", "1.0.2-sick", "--surge", "2"));
+    deploy.setDaemon(true);
+    deploy.start();
+    await().atMost(Duration.ofSeconds(60)).until(() -> serversOf(run).size() == 4);
+    first.destroyForcibly();
+    first.waitFor(30, TimeUnit.SECONDS);
+    assertThat(serversOf(run)).as("servers outlive a killed up").hasSize(4);
+
+    up();
+    assertThat(livePids()).containsExactlyInAnyOrderElementsOf(live);
+    await().atMost(Duration.ofSeconds(30)).untilAsserted(() ->
+        assertThat(serversOf(run)).as("the deploy's servers are stopped, none is left unknown")
+            .containsExactlyInAnyOrderElementsOf(live));
+    JsonNode status = json("status", "--json");
+    assertThat(status.path("live").asText()).isEqualTo("1.0.1");
+    HttpResponse<String> hello = HttpClient.newHttpClient().send(
+        HttpRequest.newBuilder(URI.create("http://" + status.path("listen").asText() + "/")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(hello.body()).contains("v1.0.1");
   }
 
   @Test

@@ -53,7 +53,7 @@ class LocalDriverTest {
   }
 
   private Instance start(LocalDriver driver, int slot) throws IOException {
-    Instance instance = driver.start(V1, slot, Ports.free());
+    Instance instance = driver.start(V1, slot, Ports.free(), "test-" + slot);
     started.add(instance);
     return instance;
   }
@@ -172,7 +172,7 @@ class LocalDriverTest {
   void commandThatCannotRunIsNamedInTheError() {
     LocalDriver driver = driver("./no-such-server --port {port}", "TERM", Duration.ofSeconds(5));
 
-    assertThatThrownBy(() -> driver.start(V1, 1, 9001))
+    assertThatThrownBy(() -> driver.start(V1, 1, 9001, "t"))
         .isInstanceOf(IOException.class)
         .hasMessageContaining("cannot run './no-such-server' for hello-1.0.2-1")
         .hasMessageContaining("No such file or directory");
@@ -182,7 +182,7 @@ class LocalDriverTest {
   void badSlotOrPortIsRefused() {
     LocalDriver driver = driver("sleep 1", "TERM", Duration.ofSeconds(5));
 
-    assertThatThrownBy(() -> driver.start(V1, 0, 9001)).hasMessage("slot: 0 (expected: >= 1)");
-    assertThatThrownBy(() -> driver.start(V1, 1, 70000)).hasMessage("port: 70000 (expected: 1-65535)");
+    assertThatThrownBy(() -> driver.start(V1, 0, 9001, "t")).hasMessage("slot: 0 (expected: >= 1)");
+    assertThatThrownBy(() -> driver.start(V1, 1, 70000, "t")).hasMessage("port: 70000 (expected: 1-65535)");
   }
 }
