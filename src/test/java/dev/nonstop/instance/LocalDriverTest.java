@@ -169,6 +169,35 @@ class LocalDriverTest {
   }
 
   @Test
+  void aServerLeadsItsOwnProcessGroupAndItsStopReachesWhatItStarted() throws Exception {
+    // a shell that leaves a child behind and execs the server: the child is in the server's group
+    LocalDriver driver = driver("sh -c 'sleep 300 & exec sleep 299 {port}'", "TERM", Duration.ofSeconds(5));
+    Instance instance = start(driver, 1);
+    await().atMost(Duration.ofSeconds(10)).until(() -> instance.processId().leadsGroup()
+        && instance.process().children().findAny().isPresent());
+    ProcessHandle child = instance.process().children().findFirst().orElseThrow();
+
+    assertThat(driver.stop(instance).get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(143);
+    await().atMost(Duration.ofSeconds(10)).until(() -> !child.isAlive());
+  }
+
+  @Test
+  void aServerIsFoundAgainByItsPidAndStartOrByTheIdInItsEnvironment() throws Exception {
+    LocalDriver driver = driver("sleep 299 {port}", "TERM", Duration.ofSeconds(5));
+    Instance instance = start(driver, 2);
+    ProcessId saved = instance.processId();
+
+    assertThat(saved.alive()).isTrue();
+    assertThat(new ProcessId(saved.pid(), saved.startTicks() + 1).alive()).as("same pid, other start").isFalse();
+    assertThat(ProcessId.withEnvironment(LocalDriver.SERVER_ID, "test-2")).contains(saved);
+    Instance adopted = driver.adopt(V1, 2, instance.port(), saved);
+    assertThat(adopted.adopted()).isTrue();
+    assertThat(driver.stop(adopted).get(10, java.util.concurrent.TimeUnit.SECONDS)).isEqualTo(Instance.UNKNOWN_EXIT);
+    assertThat(saved.alive()).isFalse();
+    assertThat(ProcessId.withEnvironment(LocalDriver.SERVER_ID, "test-2")).isEmpty();
+  }
+
+  @Test
   void commandThatCannotRunIsNamedInTheError() {
     LocalDriver driver = driver("./no-such-server --port {port}", "TERM", Duration.ofSeconds(5));
 
