@@ -382,6 +382,12 @@ public final class Daemon implements Control, AutoCloseable {
   }
 
   private Progress launch(String kind, Strategy strategy, Release to, Plan plan) {
+    try {
+      save(doc); // a deployment records every server it starts: check before the first step
+    } catch (java.io.UncheckedIOException e) {
+      throw new ControlException(507, "no " + kind + ": the state cannot be saved (" + e.getMessage()
+          + "); nothing was changed: make " + store.file().getParent() + " writable or free space in it, then try again");
+    }
     List<Server> live = fleet.live();
     Release from = live.isEmpty() ? null : live.get(0).release();
     Deployment d = new Deployment(doc.nextId(), kind, strategy, from, to, plan, traffic);
