@@ -1,5 +1,8 @@
 package dev.nonstop.cli;
 
+import java.util.ArrayList;
+import java.util.List;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -50,6 +53,12 @@ final class StatusCommand implements Callable<Integer> {
           .append(Table.cell(d, "from").equals("-") ? "" : Table.cell(d, "from") + " → ").append(Table.cell(d, "to"))
           .append(" (").append(Table.cell(d, "strategy")).append("), step ")
           .append(Table.cell(d, "step")).append('/').append(Table.cell(d, "steps")).append('\n');
+    }
+    if (s.path("pending").isArray() && !s.path("pending").isEmpty()) {
+      List<String> names = new ArrayList<>();
+      s.path("pending").forEach(n -> names.add(n.asText()));
+      out.append(paint(color, YELLOW, "pending: " + String.join(", ", names)
+          + " changed in the configuration; the running servers get it at the next deploy")).append('\n');
     }
     for (JsonNode g : s.path("groups")) {
       if (g.path("role").asText().equals("old") && g.path("until").isTextual()) {

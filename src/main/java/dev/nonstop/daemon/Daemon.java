@@ -162,7 +162,17 @@ public final class Daemon implements Control, AutoCloseable {
     if (!r.result().equals("done")) {
       throw new DeployException(r.message());
     }
-    update(doc.live() == null ? withLive(doc, live.version(), doc.previous()) : doc);
+    StateDoc booted = doc.live() == null ? withLive(doc, live.version(), doc.previous()) : doc;
+    if (adopted.isEmpty() || booted.applied() == null) { // every server runs this file's settings
+      booted = new StateDoc(StateDoc.FORMAT, booted.app(), booted.live(), booted.previous(), booted.maintenance(),
+          booted.servers(), booted.history(), StateDoc.serverSettings(config));
+    }
+    update(booted);
+    List<String> pending = doc.pending(config);
+    if (!pending.isEmpty()) {
+      log.warn("the running servers were started with other settings of {} ({}): they apply at the next deploy",
+          config.file().getFileName(), String.join(", ", pending));
+    }
     try {
       admin = AdminServer.start(config.admin(), token, this);
     } catch (java.io.IOException e) {
@@ -257,7 +267,7 @@ public final class Daemon implements Control, AutoCloseable {
 
   @Override
   public synchronized Object status() {
-    return StatusView.of(config, doc, fleet, current, proxy.address());
+    return StatusView.of(config, doc, fleet, current, proxy.address(), doc.pending(config));
   }
 
   @Override
@@ -340,7 +350,8 @@ public final class Daemon implements Control, AutoCloseable {
   public synchronized void maintenance(boolean on, String message) {
     String text = on ? (message == null || message.isBlank() ? DEFAULT_MAINTENANCE : message) : null;
     proxy.maintenance(text);
-    update(new StateDoc(StateDoc.FORMAT, doc.app(), doc.live(), doc.previous(), text, doc.servers(), doc.history()));
+    update(new StateDoc(StateDoc.FORMAT, doc.app(), doc.live(), doc.previous(), text, doc.servers(), doc.history(),
+        doc.applied()));
     log.info("maintenance page {}", on ? "on: " + text : "off");
   }
 
@@ -406,15 +417,19 @@ public final class Daemon implements Control, AutoCloseable {
         prev = doc.previous();
       }
       next = withLive(doc, d.to().version(), prev);
+      next = new StateDoc(StateDoc.FORMAT, next.app(), next.live(), next.previous(), next.maintenance(),
+          next.servers(), next.history(), StateDoc.serverSettings(config));
     }
     List<Report> history = new ArrayList<>(next.history());
     history.add(r);
     metrics.deployEnded(r);
-    update(new StateDoc(StateDoc.FORMAT, next.app(), next.live(), next.previous(), next.maintenance(), next.servers(), history));
+    update(new StateDoc(StateDoc.FORMAT, next.app(), next.live(), next.previous(), next.maintenance(), next.servers(),
+        history, next.applied()));
   }
 
   private static StateDoc withLive(StateDoc doc, String live, String previous) {
-    return new StateDoc(StateDoc.FORMAT, doc.app(), live, previous, doc.maintenance(), doc.servers(), doc.history());
+    return new StateDoc(StateDoc.FORMAT, doc.app(), live, previous, doc.maintenance(), doc.servers(), doc.history(),
+        doc.applied());
   }
 
   /** Saves the servers now; throws when the state file cannot be written. */

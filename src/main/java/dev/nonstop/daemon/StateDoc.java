@@ -1,7 +1,12 @@
 package dev.nonstop.daemon;
 
 import dev.nonstop.deploy.Report;
+import dev.nonstop.config.AppConfig;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What survives a restart of {@code nonstop up}: the live and previous releases, the servers that
@@ -19,7 +24,37 @@ public record StateDoc(
     String previous,
     String maintenance,
     List<SavedServer> servers,
-    List<Report> history) {
+    List<Report> history,
+    Map<String, String> applied) {
+
+  /**
+   * The settings of nonstop.yml that the running servers were started with ({@link #serverSettings}),
+   * saved when a deployment ends: after a takeover with an edited file, they tell which settings
+   * wait for the next deploy. Null in files of earlier versions.
+   */
+  static Map<String, String> serverSettings(AppConfig config) {
+    Map<String, String> m = new LinkedHashMap<>();
+    m.put("run", config.run());
+    m.put("workdir", config.workdir().toString());
+    m.put("env", new TreeMap<>(config.env()).toString());
+    m.put("instances", Integer.toString(config.instances()));
+    m.put("stop", config.stopSignal() + " " + config.stopTimeout());
+    return m;
+  }
+
+  /** The settings of {@code config} its servers do not run with yet, by name. */
+  List<String> pending(AppConfig config) {
+    if (applied == null) {
+      return List.of();
+    }
+    List<String> out = new ArrayList<>();
+    serverSettings(config).forEach((k, v) -> {
+      if (applied.containsKey(k) && !applied.get(k).equals(v)) {
+        out.add(k);
+      }
+    });
+    return out;
+  }
 
   /**
    * A server process as last seen, saved before it is spawned (pid 0) and again once it runs.
@@ -42,15 +77,16 @@ public record StateDoc(
   public StateDoc {
     servers = servers == null ? List.of() : List.copyOf(servers);
     history = history == null ? List.of() : List.copyOf(history);
+    applied = applied == null ? null : Map.copyOf(applied);
   }
 
   /** The same document with other servers. */
   StateDoc withServers(List<SavedServer> next) {
-    return new StateDoc(FORMAT, app, live, previous, maintenance, next, history);
+    return new StateDoc(FORMAT, app, live, previous, maintenance, next, history, applied);
   }
 
   static StateDoc empty(String app) {
-    return new StateDoc(FORMAT, app, null, null, null, List.of(), List.of());
+    return new StateDoc(FORMAT, app, null, null, null, List.of(), List.of(), null);
   }
 
   int nextId() {

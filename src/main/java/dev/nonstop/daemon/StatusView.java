@@ -21,7 +21,8 @@ public record StatusView(
     Deploying deploying,
     String listen,
     String preview,
-    List<GroupView> groups) {
+    List<GroupView> groups,
+    List<String> pending) {
 
   /** The deployment under way. */
   public record Deploying(int id, String kind, String from, String to, String strategy, int step, int steps) {}
@@ -31,7 +32,12 @@ public record StatusView(
 
   public record ServerView(String name, int slot, long pid, String health, String admin, int inFlight, long requests) {}
 
-  static StatusView of(AppConfig config, StateDoc doc, Fleet fleet, Deployment current, InetSocketAddress listen) {
+  /**
+   * @param pending settings of nonstop.yml (run, env, instances...) the running servers do not
+   *     have yet: they apply at the next deploy
+   */
+  static StatusView of(AppConfig config, StateDoc doc, Fleet fleet, Deployment current, InetSocketAddress listen,
+      List<String> pending) {
     Deploying deploying = null;
     if (current != null && !current.done().isDone()) {
       deploying = new Deploying(current.id(), current.kind(), current.from() == null ? null : current.from().version(),
@@ -55,7 +61,7 @@ public record StatusView(
           preview.servers().stream().map(StatusView::view).toList()));
     }
     return new StatusView(config.app(), doc.live(), doc.previous(), doc.maintenance() != null, doc.maintenance(),
-        deploying, address(listen), previewAt == null ? null : address(previewAt), groups);
+        deploying, address(listen), previewAt == null ? null : address(previewAt), groups, pending);
   }
 
   private static ServerView view(Server s) {
