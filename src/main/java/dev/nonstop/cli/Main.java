@@ -43,7 +43,7 @@ public final class Main implements Runnable {
 
   /**
    * The command line that {@code args} need: only the subcommand they name, when they name one.
-   * Picocli reads a command's annotations by reflection when it is added, which for all twelve
+   * Picocli reads a command's annotations by reflection when it is added, which for all of them
    * took longer than everything else a client command does; {@code help} and a mistyped name
    * (answered with a did-you-mean) still get them all.
    */
@@ -72,6 +72,7 @@ public final class Main implements Runnable {
     commands.put("history", HistoryCommand.class);
     commands.put("maintenance", MaintenanceCommand.class);
     commands.put("dashboard", DashboardCommand.class);
+    commands.put("systemd", SystemdCommand.class);
     commands.put("proxy", ProxyCommand.class);
     commands.put("demo", DemoCommand.class);
     commands.put("help", CommandLine.HelpCommand.class);

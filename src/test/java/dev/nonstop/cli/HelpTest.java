@@ -9,7 +9,7 @@ class HelpTest {
   @Test
   void everyCommandHasHelp() {
     for (String command : new String[] {"up", "proxy", "demo", "deploy", "rollback", "promote",
-        "abort", "status", "history", "maintenance", "dashboard"}) {
+        "abort", "status", "history", "maintenance", "dashboard", "systemd"}) {
       Cli cli = new Cli(null);
       assertThat(cli.run(command, "--help")).as(command).isZero();
       assertThat(cli.out()).as(command).startsWith("Usage: nonstop " + command);
@@ -23,8 +23,8 @@ class HelpTest {
 
   @Test
   void helpAndUnknownNamesSeeEveryCommand() {
-    assertThat(Main.commandLineFor("help", "status").getSubcommands()).hasSize(12);
-    assertThat(Main.commandLineFor("stauts").getSubcommands()).hasSize(12);
-    assertThat(Main.commandLineFor().getSubcommands()).hasSize(12);
+    assertThat(Main.commandLineFor("help", "status").getSubcommands()).hasSize(13);
+    assertThat(Main.commandLineFor("stauts").getSubcommands()).hasSize(13);
+    assertThat(Main.commandLineFor().getSubcommands()).hasSize(13);
   }
 }
