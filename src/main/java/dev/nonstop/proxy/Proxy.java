@@ -13,6 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
@@ -74,7 +75,10 @@ public final class Proxy implements AutoCloseable {
     this.pool = new AtomicReference<>(pool);
     int threads = options.ioThreads() > 0 ? options.ioThreads()
         : Runtime.getRuntime().availableProcessors();
-    Transport transport = Transport.open(options.transport(), threads);
+    int fd = options.inheritedFd();
+    TransportKind wanted = fd == ProxyOptions.NO_FD ? options.transport()
+        : InheritedListener.transport(options.transport(), fd);
+    Transport transport = Transport.open(wanted, threads);
     this.group = transport.group();
     this.transport = transport.kind();
     Map<EventExecutor, Worker> byLoop = new IdentityHashMap<>();
@@ -86,33 +90,39 @@ public final class Proxy implements AutoCloseable {
     group.next().scheduleAtFixedRate(Fatal.guard(memory::update), 0, BufferMemory.UPDATE_MILLIS,
         TimeUnit.MILLISECONDS);
     AcceptGate gate = new AcceptGate(options.limits().maxConnections(), FdLimit.current(), clock);
+    ServerBootstrap bootstrap = new ServerBootstrap()
+        .group(group)
+        .handler(gate)
+        .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            // Requests are decoded by Netty; responses leave as bytes the exchange wrote.
+            ClientConnection client = new ClientConnection(Proxy.this, workers.get(ch.eventLoop()));
+            ch.pipeline().addLast(new RequestDecoder(client, options.limits().maxBody()), client);
+          }
+        });
     try {
-      this.server = new ServerBootstrap()
-          .group(group)
-          .channel(transport.serverChannel())
-          .handler(gate)
-          .option(ChannelOption.SO_BACKLOG, 1024)
-          .option(ChannelOption.SO_REUSEADDR, true)
-          .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
-          .childOption(ChannelOption.AUTO_READ, false)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-              // Requests are decoded by Netty; responses leave as bytes the exchange wrote.
-              ClientConnection client = new ClientConnection(Proxy.this, workers.get(ch.eventLoop()));
-              ch.pipeline().addLast(new RequestDecoder(client, options.limits().maxBody()), client);
-            }
-          })
-          .bind(options.listen())
-          .syncUninterruptibly()
-          .channel();
+      this.server = fd == ProxyOptions.NO_FD ? bind(bootstrap, transport, options.listen())
+          : InheritedListener.serve(bootstrap, fd);
     } catch (RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
       throw e;
     }
-    log.info("proxy listening on {} ({}, {} event loops)", address(), transport.kind(), threads);
+    log.info("proxy listening on {} ({}, {} event loops{})", address(), transport.kind(), threads,
+        fd == ProxyOptions.NO_FD ? "" : ", inherited socket fd " + fd);
     watchLoops();
+  }
+
+  private static Channel bind(ServerBootstrap b, Transport transport, InetSocketAddress listen) {
+    return b.channel(transport.serverChannel())
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .bind(listen)
+        .syncUninterruptibly()
+        .channel();
   }
 
   /**
@@ -141,9 +151,11 @@ public final class Proxy implements AutoCloseable {
   }
 
   /**
-   * Binds {@code options.listen()} and serves {@code pool}; returns once it listens.
+   * Binds {@code options.listen()}, or takes the listening socket {@code options.inheritedFd()},
+   * and serves {@code pool}; returns once it listens.
    *
-   * @throws IllegalArgumentException if the transport asked for by name is not available here
+   * @throws IllegalArgumentException if the transport asked for by name is not available here, or
+   *     the inherited descriptor is no listening TCP socket, or is given with transport NIO
    */
   public static Proxy start(ProxyOptions options, Pool pool) {
     requireNonNull(options, "options");
@@ -158,9 +170,31 @@ public final class Proxy implements AutoCloseable {
     return new Proxy(options, pool, requireNonNull(clock, "clock"));
   }
 
-  /** The bound address (the real port when the options asked for port 0). */
+  /**
+   * The address the listener accepts on: the real port when the options asked for port 0, the
+   * socket's own address when it was inherited.
+   */
   public InetSocketAddress address() {
     return (InetSocketAddress) server.localAddress();
+  }
+
+  /**
+   * The file descriptor of the listening socket, to pass to another process (a takeover), which
+   * then accepts on the same socket. It stays this proxy's: closing the proxy or handing off
+   * closes this descriptor, not the other process's.
+   *
+   * @throws UnsupportedOperationException on NIO, whose channels show no descriptor
+   * @throws IllegalStateException once the listener is closed (a hand-off, or close)
+   */
+  public int listenerFd() {
+    if (!(server instanceof UnixChannel)) {
+      throw new UnsupportedOperationException("transport " + transport + " shows no file "
+          + "descriptor of its listening socket (expected: epoll or io_uring)");
+    }
+    if (!server.isOpen()) {
+      throw new IllegalStateException("the listening socket on " + address() + " is closed");
+    }
+    return ((UnixChannel) server).fd().intValue();
   }
 
   /** The transport the event loops run on: never AUTO, but what AUTO found. */
