@@ -61,7 +61,10 @@ public final class Proxy implements AutoCloseable {
   private final Map<EventExecutor, Worker> workers;
   private final Channel server;
   private final TransportKind transport;
+  private final AcceptGate gate;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** The hand-off of the listener, once asked for; at most one. */
+  private final AtomicReference<HandOff> handOff = new AtomicReference<>();
   /** The rendered maintenance page, or null when maintenance is off. */
   volatile byte[] maintenancePage;
   volatile RequestListener listener = RequestListener.NONE;
@@ -89,7 +92,7 @@ public final class Proxy implements AutoCloseable {
     this.memory = BufferMemory.of(options.limits().maxBufferMemory());
     group.next().scheduleAtFixedRate(Fatal.guard(memory::update), 0, BufferMemory.UPDATE_MILLIS,
         TimeUnit.MILLISECONDS);
-    AcceptGate gate = new AcceptGate(options.limits().maxConnections(), FdLimit.current(), clock);
+    this.gate = new AcceptGate(options.limits().maxConnections(), FdLimit.current(), clock);
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(group)
         .handler(gate)
@@ -277,6 +280,53 @@ public final class Proxy implements AutoCloseable {
     }
   }
 
+  /**
+   * Hands the listening socket off to another process that now accepts on it too (it got the
+   * socket from {@link #listenerFd}): closes this proxy's descriptor of it, so that connections
+   * queued in the kernel and new ones go to the other process, then ends every client connection
+   * without failing a request. A connection with an exchange in flight finishes it (its response
+   * says {@code Connection: close}, unless its head was made already: the connection then stays as
+   * an idle one) and closes; a request that comes on a kept-alive connection is
+   * answered with {@code Connection: close}; a connection with nothing in flight closes after
+   * {@link HandOff#GRACE}; at {@code timeout}, whatever is left is closed. The event loops keep
+   * running and the backends are not touched: {@link #close} ends the rest.
+   *
+   * <p>With a socket this proxy bound alone and nobody else holds, closing it refuses new
+   * connections and resets those in its queue.
+   *
+   * @return completes once no client connection is open, with the number cut at {@code timeout}
+   *     (0: every connection ended cleanly); a second call returns the first call's future
+   */
+  public CompletableFuture<Integer> handOff(Duration timeout) {
+    requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout: " + timeout + " (expected: >= 0)");
+    }
+    if (closed.get()) {
+      throw new IllegalStateException("the proxy is closed: nothing to hand off");
+    }
+    HandOff h = new HandOff(clock.getAsLong(), timeout);
+    if (!handOff.compareAndSet(null, h)) {
+      return handOff.get().done;
+    }
+    log.info("handing the listener on {} off: {} client connections to end within {} s",
+        address(), gate.open(), timeout.toSeconds());
+    h.begin(server, workers.values(), gate);
+    h.done.thenAccept(cut -> log.info("hand-off done: {} client connections cut at the timeout",
+        cut));
+    return h.done;
+  }
+
+  /** Waits until each event loop has taken the hand-off up; for tests. */
+  void awaitHandOffStarted() {
+    handOff.get().started.join();
+  }
+
+  /** Client connections open (accepted and not closed yet). */
+  int clientConnections() {
+    return gate.open();
+  }
+
   /** Non-null: every request gets the 503 maintenance page with this message. Null: off. */
   public void maintenance(String message) {
     maintenancePage = message == null ? null : Replies.maintenancePage(message);
@@ -323,6 +373,10 @@ public final class Proxy implements AutoCloseable {
       return;
     }
     server.close().syncUninterruptibly();
+    HandOff h = handOff.get();
+    if (h != null) {
+      h.closed(gate.open());
+    }
     group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     log.info("proxy closed");
   }
