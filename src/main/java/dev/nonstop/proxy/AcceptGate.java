@@ -47,6 +47,8 @@ final class AcceptGate extends ChannelInboundHandlerAdapter {
   private final Runnable retry = this::settle;
   private final Runnable reopen = this::reopen;
   private final ChannelFutureListener closed = f -> closed();
+  /** Run once no connection is open, when asked for: the end of a hand-off. */
+  private volatile Runnable whenNoneOpen;
   private State state = State.ACCEPTING;
   /** Set once, before the first accept; the connections' loops read it after that. */
   private Channel server;
@@ -94,8 +96,30 @@ final class AcceptGate extends ChannelInboundHandlerAdapter {
 
   /** On the closed connection's event loop. */
   private void closed() {
-    if (open.getAndDecrement() == limit) {
+    int was = open.getAndDecrement();
+    if (was == limit) {
       server.eventLoop().execute(reopen);
+    }
+    Runnable none = whenNoneOpen;
+    if (was == 1 && none != null) {
+      none.run();
+    }
+  }
+
+  /** Client connections open: accepted and not yet closed. Any thread. */
+  int open() {
+    return open.get();
+  }
+
+  /**
+   * Runs {@code r} once no client connection is open: now if none is, else on the event loop of
+   * the last one to close. Meant for a listener that accepts no more (it may run again if one is
+   * accepted and closes after that); {@code r} must bear being run more than once.
+   */
+  void whenNoneOpen(Runnable r) {
+    whenNoneOpen = r;
+    if (open.get() == 0) {
+      r.run();
     }
   }
 

@@ -56,7 +56,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   final Proxy proxy;
   final Worker worker;
-  private final long idleNanos;
+  /** The idle timeout; a hand-off shortens it to its grace. */
+  private long idleNanos;
   private final long headNanos;
   private final long maxBody;
   private final Exchange exchange;
@@ -74,6 +75,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private long lingerBytes;
   /** No request is taken any more: the connection is closing, or lingering before its close. */
   boolean closing;
+  /**
+   * The proxy hands its listener off: every response from now on is the last on this connection
+   * (it says Connection: close), and an idle spell ends it after the hand-off's grace.
+   */
+  boolean handingOff;
   /** Pipelined messages of the next requests, handled once the current one ends. */
   private ArrayDeque<Object> queued;
 
@@ -98,6 +104,9 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     clientIp = remote == null ? "unknown" : remote.getAddress().getHostAddress();
     worker.link(this);
     arm(Deadline.IDLE, idleNanos);
+    if (worker.handOff != null) {
+      handOff(); // accepted while the listener was being closed: it ends like the others
+    }
     ctx.read();
   }
 
@@ -248,6 +257,25 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       }
     }
     exchange.checkDeadline(now);
+  }
+
+  /**
+   * The proxy hands its listener off: the exchange in flight is the last (its response says
+   * Connection: close, unless its head was made already: the connection then waits for a next
+   * request as an idle one does), and an idle spell ends the connection after {@link
+   * HandOff#GRACE}. A connection idle now gets the grace from now, unless its idle timeout comes
+   * sooner.
+   */
+  void handOff() {
+    handingOff = true;
+    idleNanos = Math.min(idleNanos, HandOff.graceNanos());
+    if (phase == Deadline.IDLE) {
+      long graceEnd = proxy.clock.getAsLong() + idleNanos;
+      if (deadline - graceEnd > 0) {
+        deadline = graceEnd;
+      }
+    }
+    exchange.lastOnConnection();
   }
 
   /** Drain deadline: ends the exchange bound to {@code b}, if any. */

@@ -163,7 +163,7 @@ final class Exchange implements ResponseReader.Sink {
     hasBody = chunked || contentLength > 0;
     requestChunked = chunked;
     requestDone = false;
-    keepAlive = HttpUtil.isKeepAlive(req);
+    keepAlive = HttpUtil.isKeepAlive(req) && !client.handingOff;
     retryable = idempotent(req.method()) || h.contains(Headers.IDEMPOTENCY_KEY);
     status = 0;
     tries = 0;
@@ -673,6 +673,17 @@ final class Exchange implements ResponseReader.Sink {
     bodyStalled = clientPaused || conn() == null || !attempt.headWritten;
     windowMark = bodyBytes;
     arm(Deadline.BODY, bodyWindowNanos);
+  }
+
+  /**
+   * The connection ends after this exchange (a hand-off): a response whose head is not made yet
+   * says Connection: close. One whose head is made keeps it; the connection then stays open for a
+   * next request, which is answered with Connection: close.
+   */
+  void lastOnConnection() {
+    if (state == State.SENDING || state == State.AWAITING_HEAD) {
+      keepAlive = false;
+    }
   }
 
   /** Drain deadline: ends the exchange if it is bound to {@code b}. */

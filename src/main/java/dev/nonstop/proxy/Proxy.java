@@ -13,6 +13,7 @@ import io.netty.channel.ChannelInitializer;
 import io.netty.channel.ChannelOption;
 import io.netty.channel.EventLoop;
 import io.netty.channel.EventLoopGroup;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.EventExecutor;
 import java.net.InetSocketAddress;
@@ -60,7 +61,10 @@ public final class Proxy implements AutoCloseable {
   private final Map<EventExecutor, Worker> workers;
   private final Channel server;
   private final TransportKind transport;
+  private final AcceptGate gate;
   private final AtomicBoolean closed = new AtomicBoolean();
+  /** The hand-off of the listener, once asked for; at most one. */
+  private final AtomicReference<HandOff> handOff = new AtomicReference<>();
   /** The rendered maintenance page, or null when maintenance is off. */
   volatile byte[] maintenancePage;
   volatile RequestListener listener = RequestListener.NONE;
@@ -74,7 +78,10 @@ public final class Proxy implements AutoCloseable {
     this.pool = new AtomicReference<>(pool);
     int threads = options.ioThreads() > 0 ? options.ioThreads()
         : Runtime.getRuntime().availableProcessors();
-    Transport transport = Transport.open(options.transport(), threads);
+    int fd = options.inheritedFd();
+    TransportKind wanted = fd == ProxyOptions.NO_FD ? options.transport()
+        : InheritedListener.transport(options.transport(), fd);
+    Transport transport = Transport.open(wanted, threads);
     this.group = transport.group();
     this.transport = transport.kind();
     Map<EventExecutor, Worker> byLoop = new IdentityHashMap<>();
@@ -85,34 +92,40 @@ public final class Proxy implements AutoCloseable {
     this.memory = BufferMemory.of(options.limits().maxBufferMemory());
     group.next().scheduleAtFixedRate(Fatal.guard(memory::update), 0, BufferMemory.UPDATE_MILLIS,
         TimeUnit.MILLISECONDS);
-    AcceptGate gate = new AcceptGate(options.limits().maxConnections(), FdLimit.current(), clock);
+    this.gate = new AcceptGate(options.limits().maxConnections(), FdLimit.current(), clock);
+    ServerBootstrap bootstrap = new ServerBootstrap()
+        .group(group)
+        .handler(gate)
+        .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
+        .childOption(ChannelOption.AUTO_READ, false)
+        .childOption(ChannelOption.TCP_NODELAY, true)
+        .childHandler(new ChannelInitializer<Channel>() {
+          @Override
+          protected void initChannel(Channel ch) {
+            // Requests are decoded by Netty; responses leave as bytes the exchange wrote.
+            ClientConnection client = new ClientConnection(Proxy.this, workers.get(ch.eventLoop()));
+            ch.pipeline().addLast(new RequestDecoder(client, options.limits().maxBody()), client);
+          }
+        });
     try {
-      this.server = new ServerBootstrap()
-          .group(group)
-          .channel(transport.serverChannel())
-          .handler(gate)
-          .option(ChannelOption.SO_BACKLOG, 1024)
-          .option(ChannelOption.SO_REUSEADDR, true)
-          .childOption(ChannelOption.ALLOCATOR, ALLOCATOR)
-          .childOption(ChannelOption.AUTO_READ, false)
-          .childOption(ChannelOption.TCP_NODELAY, true)
-          .childHandler(new ChannelInitializer<Channel>() {
-            @Override
-            protected void initChannel(Channel ch) {
-              // Requests are decoded by Netty; responses leave as bytes the exchange wrote.
-              ClientConnection client = new ClientConnection(Proxy.this, workers.get(ch.eventLoop()));
-              ch.pipeline().addLast(new RequestDecoder(client, options.limits().maxBody()), client);
-            }
-          })
-          .bind(options.listen())
-          .syncUninterruptibly()
-          .channel();
+      this.server = fd == ProxyOptions.NO_FD ? bind(bootstrap, transport, options.listen())
+          : InheritedListener.serve(bootstrap, fd);
     } catch (RuntimeException e) {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
       throw e;
     }
-    log.info("proxy listening on {} ({}, {} event loops)", address(), transport.kind(), threads);
+    log.info("proxy listening on {} ({}, {} event loops{})", address(), transport.kind(), threads,
+        fd == ProxyOptions.NO_FD ? "" : ", inherited socket fd " + fd);
     watchLoops();
+  }
+
+  private static Channel bind(ServerBootstrap b, Transport transport, InetSocketAddress listen) {
+    return b.channel(transport.serverChannel())
+        .option(ChannelOption.SO_BACKLOG, 1024)
+        .option(ChannelOption.SO_REUSEADDR, true)
+        .bind(listen)
+        .syncUninterruptibly()
+        .channel();
   }
 
   /**
@@ -141,9 +154,11 @@ public final class Proxy implements AutoCloseable {
   }
 
   /**
-   * Binds {@code options.listen()} and serves {@code pool}; returns once it listens.
+   * Binds {@code options.listen()}, or takes the listening socket {@code options.inheritedFd()},
+   * and serves {@code pool}; returns once it listens.
    *
-   * @throws IllegalArgumentException if the transport asked for by name is not available here
+   * @throws IllegalArgumentException if the transport asked for by name is not available here, or
+   *     the inherited descriptor is no listening TCP socket, or is given with transport NIO
    */
   public static Proxy start(ProxyOptions options, Pool pool) {
     requireNonNull(options, "options");
@@ -158,9 +173,31 @@ public final class Proxy implements AutoCloseable {
     return new Proxy(options, pool, requireNonNull(clock, "clock"));
   }
 
-  /** The bound address (the real port when the options asked for port 0). */
+  /**
+   * The address the listener accepts on: the real port when the options asked for port 0, the
+   * socket's own address when it was inherited.
+   */
   public InetSocketAddress address() {
     return (InetSocketAddress) server.localAddress();
+  }
+
+  /**
+   * The file descriptor of the listening socket, to pass to another process (a takeover), which
+   * then accepts on the same socket. It stays this proxy's: closing the proxy or handing off
+   * closes this descriptor, not the other process's.
+   *
+   * @throws UnsupportedOperationException on NIO, whose channels show no descriptor
+   * @throws IllegalStateException once the listener is closed (a hand-off, or close)
+   */
+  public int listenerFd() {
+    if (!(server instanceof UnixChannel)) {
+      throw new UnsupportedOperationException("transport " + transport + " shows no file "
+          + "descriptor of its listening socket (expected: epoll or io_uring)");
+    }
+    if (!server.isOpen()) {
+      throw new IllegalStateException("the listening socket on " + address() + " is closed");
+    }
+    return ((UnixChannel) server).fd().intValue();
   }
 
   /** The transport the event loops run on: never AUTO, but what AUTO found. */
@@ -243,6 +280,53 @@ public final class Proxy implements AutoCloseable {
     }
   }
 
+  /**
+   * Hands the listening socket off to another process that now accepts on it too (it got the
+   * socket from {@link #listenerFd}): closes this proxy's descriptor of it, so that connections
+   * queued in the kernel and new ones go to the other process, then ends every client connection
+   * without failing a request. A connection with an exchange in flight finishes it (its response
+   * says {@code Connection: close}, unless its head was made already: the connection then stays as
+   * an idle one) and closes; a request that comes on a kept-alive connection is
+   * answered with {@code Connection: close}; a connection with nothing in flight closes after
+   * {@link HandOff#GRACE}; at {@code timeout}, whatever is left is closed. The event loops keep
+   * running and the backends are not touched: {@link #close} ends the rest.
+   *
+   * <p>With a socket this proxy bound alone and nobody else holds, closing it refuses new
+   * connections and resets those in its queue.
+   *
+   * @return completes once no client connection is open, with the number cut at {@code timeout}
+   *     (0: every connection ended cleanly); a second call returns the first call's future
+   */
+  public CompletableFuture<Integer> handOff(Duration timeout) {
+    requireNonNull(timeout, "timeout");
+    if (timeout.isNegative()) {
+      throw new IllegalArgumentException("timeout: " + timeout + " (expected: >= 0)");
+    }
+    if (closed.get()) {
+      throw new IllegalStateException("the proxy is closed: nothing to hand off");
+    }
+    HandOff h = new HandOff(clock.getAsLong(), timeout);
+    if (!handOff.compareAndSet(null, h)) {
+      return handOff.get().done;
+    }
+    log.info("handing the listener on {} off: {} client connections to end within {} s",
+        address(), gate.open(), timeout.toSeconds());
+    h.begin(server, workers.values(), gate);
+    h.done.thenAccept(cut -> log.info("hand-off done: {} client connections cut at the timeout",
+        cut));
+    return h.done;
+  }
+
+  /** Waits until each event loop has taken the hand-off up; for tests. */
+  void awaitHandOffStarted() {
+    handOff.get().started.join();
+  }
+
+  /** Client connections open (accepted and not closed yet). */
+  int clientConnections() {
+    return gate.open();
+  }
+
   /** Non-null: every request gets the 503 maintenance page with this message. Null: off. */
   public void maintenance(String message) {
     maintenancePage = message == null ? null : Replies.maintenancePage(message);
@@ -289,6 +373,10 @@ public final class Proxy implements AutoCloseable {
       return;
     }
     server.close().syncUninterruptibly();
+    HandOff h = handOff.get();
+    if (h != null) {
+      h.closed(gate.open());
+    }
     group.shutdownGracefully(0, 5, TimeUnit.SECONDS).syncUninterruptibly();
     log.info("proxy closed");
   }

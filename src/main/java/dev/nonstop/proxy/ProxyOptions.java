@@ -21,6 +21,9 @@ import java.time.Duration;
  * @param ioThreads event loops; 0 = one per core
  * @param transport the event loops' I/O: io_uring, epoll or NIO; AUTO takes the fastest available
  * @param limits what one client, and all of them together, may cost the proxy
+ * @param inheritedFd a TCP socket already bound and listening, given as a file descriptor of this
+ *     process (a takeover's, or systemd's LISTEN_FDS), to serve on instead of binding {@code
+ *     listen}, which is then ignored; -1 = none. The proxy owns it from then on and closes it.
  */
 public record ProxyOptions(
     InetSocketAddress listen,
@@ -33,7 +36,11 @@ public record ProxyOptions(
     int ejectAfter,
     int ioThreads,
     TransportKind transport,
-    Limits limits) {
+    Limits limits,
+    int inheritedFd) {
+
+  /** {@link #inheritedFd} when the proxy binds {@link #listen} itself. */
+  public static final int NO_FD = -1;
 
   public ProxyOptions {
     requireNonNull(listen, "listen");
@@ -53,6 +60,10 @@ public record ProxyOptions(
     }
     requireNonNull(transport, "transport");
     requireNonNull(limits, "limits");
+    if (inheritedFd < NO_FD) {
+      throw new IllegalArgumentException(
+          "inheritedFd: " + inheritedFd + " (expected: -1 for none, or >= 0)");
+    }
   }
 
   public static ProxyOptions defaults(InetSocketAddress listen) {
@@ -67,52 +78,66 @@ public record ProxyOptions(
         5,
         0,
         TransportKind.AUTO,
-        Limits.DEFAULT);
+        Limits.DEFAULT,
+        NO_FD);
   }
 
   public ProxyOptions withResponseTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, timeout, idleTimeout, requestHeaderTimeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd);
   }
 
   public ProxyOptions withIdleTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, timeout, requestHeaderTimeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd);
   }
 
   public ProxyOptions withRequestHeaderTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout, timeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd);
   }
 
   public ProxyOptions withBackendKeepAlive(Duration keepAlive) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, keepAlive, maxTries, ejectAfter, ioThreads, transport, limits);
+        requestHeaderTimeout, keepAlive, maxTries, ejectAfter, ioThreads, transport, limits,
+        inheritedFd);
   }
 
   public ProxyOptions withEjectAfter(int failures) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, backendKeepAlive, maxTries, failures, ioThreads, transport, limits);
+        requestHeaderTimeout, backendKeepAlive, maxTries, failures, ioThreads, transport, limits,
+        inheritedFd);
   }
 
   public ProxyOptions withMaxTries(int tries) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, backendKeepAlive, tries, ejectAfter, ioThreads, transport, limits);
+        requestHeaderTimeout, backendKeepAlive, tries, ejectAfter, ioThreads, transport, limits,
+        inheritedFd);
   }
 
   public ProxyOptions withIoThreads(int threads) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, threads, transport, limits);
+        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, threads, transport, limits,
+        inheritedFd);
   }
 
   public ProxyOptions withTransport(TransportKind kind) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, kind, limits);
+        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, kind, limits,
+        inheritedFd);
   }
 
   public ProxyOptions withLimits(Limits l) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
-        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, l);
+        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, l,
+        inheritedFd);
+  }
+
+  /** Serve on the listening socket {@code fd} instead of binding {@link #listen}; -1: bind. */
+  public ProxyOptions withInheritedFd(int fd) {
+    return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
+        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits,
+        fd);
   }
 
   private static void positive(Duration d, String name) {

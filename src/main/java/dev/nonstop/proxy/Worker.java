@@ -15,8 +15,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
 /**
- * What one event loop owns: its pool of idle backend connections and the list of exchanges in
- * flight on it (for drain cancellation). Every method runs on {@link #loop}.
+ * What one event loop owns: its pool of idle backend connections and the list of its client
+ * connections (for deadlines, drain cancellation and hand-off). Every method runs on {@link #loop}.
  */
 final class Worker {
   final EventLoop loop;
@@ -25,6 +25,8 @@ final class Worker {
   private final ByteBuffer probe = ByteBuffer.allocateDirect(1);
   /** Head of the intrusive list of this loop's client connections. */
   private ClientConnection connections;
+  /** The hand-off under way, or null: connections opened from now on end like the others. */
+  HandOff handOff;
 
   private final LongSupplier clock;
 
@@ -60,13 +62,43 @@ final class Worker {
         Math.min(TimeUnit.MILLISECONDS.toNanos(250), min / 8));
   }
 
-  /** Checks every client connection's deadlines against the clock. On {@link #loop}. */
+  /**
+   * Checks every client connection's deadlines against the clock, and a hand-off's: past it, the
+   * connections still open are cut. On {@link #loop}.
+   */
   void tick() {
     long now = clock.getAsLong();
     ClientConnection f = connections;
     while (f != null) {
       ClientConnection next = f.next;
       f.checkDeadline(now);
+      f = next;
+    }
+    HandOff h = handOff;
+    if (h != null && h.due(now)) {
+      cutAll(h);
+    }
+  }
+
+  /** The listener is handed off: each connection here ends when it has nothing in flight. */
+  void handOff(HandOff h) {
+    handOff = h;
+    for (ClientConnection f = connections; f != null; f = f.next) {
+      f.handOff();
+    }
+  }
+
+  /**
+   * The hand-off's deadline passed: every connection left is closed, whatever it was doing, and
+   * counted. Unlinked first, so that one whose close completes later (io_uring) is counted once.
+   */
+  private void cutAll(HandOff h) {
+    ClientConnection f = connections;
+    while (f != null) {
+      ClientConnection next = f.next;
+      unlink(f);
+      h.cutting();
+      f.ctx.close();
       f = next;
     }
   }
