@@ -29,7 +29,6 @@ import java.nio.channels.SocketChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
-import java.nio.file.attribute.BasicFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.concurrent.ScheduledFuture;
@@ -50,6 +49,9 @@ import org.slf4j.LoggerFactory;
  */
 final class HandoverServer implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(HandoverServer.class);
+  /** The file type bits of {@code st_mode}, and the type of a socket (sys/stat.h). */
+  private static final int S_IFMT = 0170000;
+  private static final int S_IFSOCK = 0140000;
 
   private final Path file;
   private final Host host;
@@ -111,7 +113,8 @@ final class HandoverServer implements AutoCloseable {
     if (!Files.exists(file, LinkOption.NOFOLLOW_LINKS)) {
       return;
     }
-    if (!Files.readAttributes(file, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).isOther()) {
+    int type = (Integer) Files.getAttribute(file, "unix:mode", LinkOption.NOFOLLOW_LINKS) & S_IFMT;
+    if (type != S_IFSOCK) {
       throw new IOException(file + " is in the way and is not a socket: nothing was changed; move it away");
     }
     // Non-blocking, so a live daemon too busy to accept is not mistaken for a dead one: its full

@@ -83,6 +83,9 @@ final class Takeover implements AutoCloseable {
       return new Takeover(group, channel, newcomer, received, timeout);
     } catch (Failure | InterruptedException | RuntimeException e) {
       end(group, channel); // the old daemon sees the connection end, and resumes
+      if (newcomer.offered.isDone() && !newcomer.offered.isCompletedExceptionally()) {
+        newcomer.closeReceived(); // they arrived as the caller was interrupted; the loop has ended
+      }
       throw e;
     }
   }
@@ -188,7 +191,7 @@ final class Takeover implements AutoCloseable {
   private enum Step {
     /** TAKEOVER sent; waiting for OFFER or REFUSED. */
     ASKED,
-    /** SEND sent; the socket reads descriptors until it has all the offered ones. */
+    /** The socket reads descriptors until it has all the offered ones; SEND asked for them. */
     RECEIVING,
     /** All received, the socket reads bytes again; the old daemon waits for SERVING. */
     TAKEN,
@@ -334,7 +337,7 @@ final class Takeover implements AutoCloseable {
       fail(new Failure(Failure.Kind.BROKEN, "talking to the daemon on " + socketFile + ": " + cause.getMessage()));
     }
 
-    private void closeReceived() {
+    void closeReceived() {
       received.forEach(Newcomer::closeQuietly);
       received.clear();
     }
