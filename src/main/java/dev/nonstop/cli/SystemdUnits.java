@@ -97,6 +97,8 @@ record SystemdUnits(AppConfig config, Scope scope, Path launcher, String user, P
         [Socket]
         ListenStream={listen}
         {dualStack}NoDelay=true
+        # non-blocking from the start: Nonstop's event loops must never wait in accept()
+        NonBlocking=yes
         # the connections that may wait while the daemon restarts (the kernel caps it at
         # net.core.somaxconn)
         Backlog={backlog}

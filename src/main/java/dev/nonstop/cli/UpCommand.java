@@ -31,6 +31,12 @@ final class UpCommand implements Callable<Integer> {
       description = "The release to start; needed the first time, later the state file's live release is used.")
   String version;
 
+  @Option(names = "--takeover",
+      description = "Take over from the nonstop up running on this state folder: its listening socket and servers, "
+          + "with no refused connection and no restarted server; it drains and exits. Runs a new Nonstop build or "
+          + "an edited nonstop.yml (server settings apply at the next deploy).")
+  boolean takeover;
+
   @Option(names = "--log-format", paramLabel = "text|json",
       description = "Logs on stderr as text lines or one JSON object a line (default: text, or $NONSTOP_LOG_FORMAT).")
   LogFormat logFormat;
@@ -52,7 +58,7 @@ final class UpCommand implements Callable<Integer> {
     Daemon daemon;
     try {
       // the steps are logged (stderr, text or JSON): printing them on stdout too showed each twice
-      daemon = Daemon.start(config, version, e -> { });
+      daemon = Daemon.start(config, version, e -> { }, Daemon.Launch.fromEnvironment(takeover));
     } catch (DeployException e) {
       err.println("nonstop: could not start " + config.app() + ": " + e.getMessage());
       return 1;
@@ -61,9 +67,16 @@ final class UpCommand implements Callable<Integer> {
       return 1;
     }
     CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      out.println("nonstop: stopping: draining in-flight requests, then stopping the servers");
+    daemon.left().thenAccept(pid -> {
+      out.println("nonstop: pid " + pid + " took over: exiting; the servers keep running");
       out.flush();
+      stopped.countDown();
+    });
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+      if (!daemon.left().isDone()) { // after a takeover there is nothing left to stop
+        out.println("nonstop: stopping: draining in-flight requests, then stopping the servers");
+        out.flush();
+      }
       daemon.close();
       stopped.countDown();
     }, "shutdown"));

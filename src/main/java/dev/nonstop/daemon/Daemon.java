@@ -27,6 +27,7 @@ import dev.nonstop.instance.LocalDriver;
 import dev.nonstop.instance.Release;
 import dev.nonstop.metrics.EventFeed;
 import dev.nonstop.metrics.Metrics;
+import dev.nonstop.pool.Backend;
 import dev.nonstop.pool.Health;
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
@@ -35,6 +36,8 @@ import dev.nonstop.proxy.ProxyOptions;
 import dev.nonstop.state.StateStore;
 import dev.nonstop.state.Token;
 import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -67,7 +70,14 @@ public final class Daemon implements Control, AutoCloseable {
     t.setDaemon(true);
     return t;
   });
-  private final StateLock lock;
+  private StateLock lock; // null until a takeover's old daemon is gone
+  private HandoverServer handover;
+  /** A takeover was offered: changes wait until it ends. Guarded by this. */
+  private boolean handingOver;
+  /** Closed, or handed over. Guarded by this. */
+  private boolean gone;
+  /** Completes when this daemon handed over to another and left: its process should exit. */
+  private final CompletableFuture<Long> left = new CompletableFuture<>();
   private final String token;
   private Proxy proxy;
   private HealthChecker checker;
@@ -95,6 +105,32 @@ public final class Daemon implements Control, AutoCloseable {
    */
   public static Daemon start(AppConfig config, String version, Consumer<Event> progress)
       throws DeployException, InterruptedException {
+    return start(config, version, progress, Launch.BIND);
+  }
+
+  /**
+   * How {@code up} comes to its listening socket.
+   *
+   * @param takeover ask the running daemon for it (and for the servers), see {@link Handover}
+   * @param inheritedFd a listening socket this process was started with (systemd), or -1
+   */
+  public record Launch(boolean takeover, int inheritedFd) {
+    /** Bind the listen address. */
+    public static final Launch BIND = new Launch(false, -1);
+
+    /** From the environment: systemd's socket, if it passed one to this process. */
+    public static Launch fromEnvironment(boolean takeover) {
+      return new Launch(takeover, takeover ? -1
+          : SocketActivation.listenFd(System.getenv(), ProcessHandle.current().pid()).orElse(-1));
+    }
+  }
+
+  /** As {@link #start(AppConfig, String, Consumer)}, on the socket {@code launch} says. */
+  public static Daemon start(AppConfig config, String version, Consumer<Event> progress, Launch launch)
+      throws DeployException, InterruptedException {
+    if (launch.takeover()) {
+      return takeOver(config, progress);
+    }
     StateLock lock = StateLock.take(config);
     Daemon d;
     try {
@@ -104,7 +140,7 @@ public final class Daemon implements Control, AutoCloseable {
       throw e;
     }
     try {
-      d.boot(version, progress);
+      d.boot(version, progress, launch.inheritedFd(), null);
       return d;
     } catch (DeployException | InterruptedException | RuntimeException e) {
       d.close();
@@ -112,7 +148,43 @@ public final class Daemon implements Control, AutoCloseable {
     }
   }
 
-  private void boot(String version, Consumer<Event> progress) throws DeployException, InterruptedException {
+  /**
+   * A new daemon in place of the running one, without a refused connection or a restarted server:
+   * it receives the listening socket over the state folder's Unix socket, serves the running
+   * servers on it, then the old daemon stops accepting, drains its connections and exits, leaving
+   * the servers; this one then takes the lock and the admin port. Until it serves, any failure
+   * leaves the old daemon as it was.
+   */
+  private static Daemon takeOver(AppConfig config, Consumer<Event> progress)
+      throws DeployException, InterruptedException {
+    Takeover taken;
+    try {
+      taken = Handover.request(handoverSocket(config), TAKEOVER_TIMEOUT);
+    } catch (Handover.Failure e) {
+      throw new DeployException("no takeover: " + e.getMessage());
+    }
+    Daemon d = null;
+    try {
+      d = new Daemon(config, null);
+      d.boot(null, progress, taken.fd("listen"), taken);
+      return d;
+    } catch (DeployException | InterruptedException | RuntimeException e) {
+      taken.close(); // before serving(): the old daemon carries on
+      if (d != null) {
+        d.close();
+      }
+      throw e;
+    }
+  }
+
+  private static final Duration TAKEOVER_TIMEOUT = Duration.ofSeconds(30);
+
+  static Path handoverSocket(AppConfig config) {
+    return config.state().resolve("nonstop.sock");
+  }
+
+  private void boot(String version, Consumer<Event> progress, int inheritedFd, Takeover taken)
+      throws DeployException, InterruptedException {
     doc = store.load().orElse(StateDoc.empty(config.app()));
     if (doc.format() > StateDoc.FORMAT) {
       StateDoc newer = doc;
@@ -132,28 +204,39 @@ public final class Daemon implements Control, AutoCloseable {
     } else {
       throw new DeployException("no live release yet: the first 'nonstop up' needs --version V");
     }
-    refuseTakenPort(config.listen(), "listen", "the proxy's port, where clients connect");
-    refuseTakenPort(config.admin(), "admin", "the admin API's port");
-    if (config.preview() != null) {
-      refuseTakenPort(config.preview(), "preview", "where a blue-green --preview group answers");
+    if (inheritedFd < 0) {
+      refuseTakenPort(config.listen(), "listen", "the proxy's port, where clients connect");
+    }
+    if (taken == null) { // in a takeover the old daemon holds these until it exits
+      refuseTakenPort(config.admin(), "admin", "the admin API's port");
+      if (config.preview() != null) {
+        refuseTakenPort(config.preview(), "preview", "where a blue-green --preview group answers");
+      }
     }
     Adoption found = Adoption.survey(doc);
     synchronized (this) {
       strays.addAll(found.stray);
     }
-    proxy = startProxy();
+    checker = new HealthChecker(config.health());
+    List<Backend> probed = probe(found.live);
+    // the servers that passed are in the pool before the first connection is accepted
+    Pool first = Pool.empty(Selector.named(config.balance()))
+        .withBackends(probed.stream().filter(b -> b.health() == Health.UP).toList());
+    proxy = startProxy(inheritedFd, first);
     proxy.listener(metrics);
     if (doc.maintenance() != null) {
       proxy.maintenance(doc.maintenance());
     }
-    checker = new HealthChecker(config.health());
     LaunchSpec spec = new LaunchSpec(config.run(), config.workdir(), config.env(), config.stopSignal(),
         config.stopTimeout(), config.state().resolve("logs"));
     fleet = new Fleet(config, proxy, checker, new LocalDriver(config.app(), spec));
     fleet.onChange(this::saveServersQuietly);
     fleet.recorder(this::saveServers);
     metrics.start(() -> fleet.all().stream().map(Server::backend).toList());
-    List<Server> adopted = adopt(found.live);
+    List<Server> adopted = adopt(found.live, probed);
+    if (taken != null) {
+      succeed(taken);
+    }
     stopStraysInBackground(found);
     Deployment boot = new Deployment(0, "up", config.strategy(), null, live,
         Boot.resume(fleet, live, config.instances(), adopted), traffic);
@@ -173,41 +256,107 @@ public final class Daemon implements Control, AutoCloseable {
       log.warn("the running servers were started with other settings of {} ({}): they apply at the next deploy",
           config.file().getFileName(), String.join(", ", pending));
     }
-    try {
-      admin = AdminServer.start(config.admin(), token, this);
-    } catch (java.io.IOException e) {
-      throw new DeployException("admin API on " + config.admin() + ": " + e.getMessage(), e);
-    }
+    admin = startAdmin(taken != null);
     lock.announce(config, proxy.address(), admin.address());
+    if (proxy.transport() != dev.nonstop.proxy.TransportKind.NIO) {
+      try {
+        handover = Handover.serve(handoverSocket(config), new Host());
+      } catch (java.io.IOException e) {
+        log.warn("no takeover possible ('up --takeover'): {}", e.getMessage());
+      }
+    }
   }
 
   /**
-   * Takes over the live servers an earlier run left: each is probed on its own thread and, if it
-   * passes, attached at once, so that a hung server never holds back the healthy ones. The boot
-   * plan gives the others the health deadline.
+   * The old daemon is told to stop accepting: this one serves. Once its process is gone, this one
+   * holds the state folder's lock.
    */
-  private List<Server> adopt(List<Adoption.Found> found) {
-    List<Server> servers = new ArrayList<>();
+  private void succeed(Takeover taken) throws DeployException, InterruptedException {
+    try {
+      taken.serving();
+    } catch (Handover.Failure e) {
+      throw new DeployException("the running daemon did not hand over: " + e.getMessage());
+    }
+    log.info("serving on the socket taken over from pid {}; it drains and exits", taken.pid());
+    Duration wait = config.drain().plus(Duration.ofSeconds(30));
+    if (!taken.awaitExit(wait)) {
+      log.warn("pid {} still runs after {}; waiting for the lock of the state folder", taken.pid(), wait);
+    }
+    taken.close();
+    long deadline = System.nanoTime() + wait.toNanos();
+    while (true) {
+      try {
+        lock = StateLock.take(config);
+        return;
+      } catch (DeployException e) {
+        if (System.nanoTime() > deadline) {
+          throw e;
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  /** The admin API; after a takeover, its port frees when the old daemon is gone: a few tries. */
+  private AdminServer startAdmin(boolean retry) throws DeployException, InterruptedException {
+    long deadline = System.nanoTime() + (retry ? Duration.ofSeconds(10).toNanos() : 0);
+    while (true) {
+      try {
+        return AdminServer.start(config.admin(), token, this);
+      } catch (java.io.IOException e) {
+        if (System.nanoTime() > deadline) {
+          throw new DeployException("admin API on " + config.admin() + ": " + e.getMessage(), e);
+        }
+        Thread.sleep(50);
+      }
+    }
+  }
+
+  /**
+   * Probes each live server an earlier run left, all at once, one thread each: the result is its
+   * backend, UP if it answered its check within the check's timeout. A hung server costs that
+   * timeout once, never one per server.
+   */
+  private List<Backend> probe(List<Adoption.Found> found) throws InterruptedException {
+    List<Backend> backends = new ArrayList<>();
+    List<Thread> probes = new ArrayList<>();
     for (Adoption.Found f : found) {
+      StateDoc.SavedServer s = f.saved();
+      Backend b = new Backend(new InetSocketAddress("127.0.0.1", s.port()), s.version(), Health.DOWN);
+      backends.add(b);
+      Thread t = new Thread(() -> {
+        if (checker.passesNow(b.address())) {
+          b.setHealth(Health.UP, "running since before this start, and its check passed");
+        }
+      }, "probe-" + s.port());
+      t.setDaemon(true);
+      t.start();
+      probes.add(t);
+    }
+    for (Thread t : probes) {
+      t.join(config.health().timeout().toMillis() + 1_000);
+    }
+    return backends;
+  }
+
+  /** Takes the probed servers into the fleet: the healthy ones live at once, the others to be checked. */
+  private List<Server> adopt(List<Adoption.Found> found, List<Backend> backends) {
+    List<Server> servers = new ArrayList<>();
+    for (int i = 0; i < found.size(); i++) {
+      Adoption.Found f = found.get(i);
       StateDoc.SavedServer s = f.saved();
       try {
         String id = s.id() != null ? s.id() : "pid-" + f.process().pid();
-        servers.add(fleet.adopt(id, new Release(s.version()), s.slot(), s.port(), f.process(), Health.DOWN));
-        log.info("taking over {} slot {} on port {} (pid {}), running since before this start",
-            s.version(), s.slot(), s.port(), f.process().pid());
+        Server server = fleet.adopt(id, new Release(s.version()), s.slot(), f.process(), backends.get(i));
+        servers.add(server);
+        log.info("taking over {} slot {} on port {} (pid {}, {}), running since before this start",
+            s.version(), s.slot(), s.port(), f.process().pid(), server.backend().health());
+        if (server.backend().health() == Health.UP) {
+          fleet.attach(server);
+        }
       } catch (IllegalStateException e) {
         log.info("server pid {} ({} slot {}) ended meanwhile", f.process().pid(), s.version(), s.slot());
       }
-    }
-    for (Server s : servers) {
-      Thread t = new Thread(() -> {
-        if (checker.passesNow(s.backend().address())) {
-          s.backend().setHealth(Health.UP, "running since before this start, and its check passed");
-          fleet.attach(s);
-        }
-      }, "adopt-" + s.slot());
-      t.setDaemon(true);
-      t.start();
     }
     return servers;
   }
@@ -228,10 +377,13 @@ public final class Daemon implements Control, AutoCloseable {
   }
 
   /** The proxy on listen; a port taken since the check is still one line, not Netty's trace. */
-  private Proxy startProxy() throws DeployException {
+  private Proxy startProxy(int inheritedFd, Pool pool) throws DeployException {
     ProxyOptions options = ProxyOptions.defaults(config.listen()).withLimits(config.limits());
+    if (inheritedFd >= 0) {
+      options = options.withInheritedFd(inheritedFd);
+    }
     try {
-      return Proxy.start(options, Pool.empty(Selector.named(config.balance())));
+      return Proxy.start(options, pool);
     } catch (RuntimeException e) {
       throw e;
     } catch (Exception e) { // Netty rethrows the bind's IOException unchecked
@@ -348,6 +500,7 @@ public final class Daemon implements Control, AutoCloseable {
 
   @Override
   public synchronized void maintenance(boolean on, String message) {
+    refuseWhileHandingOver();
     String text = on ? (message == null || message.isBlank() ? DEFAULT_MAINTENANCE : message) : null;
     proxy.maintenance(text);
     update(new StateDoc(StateDoc.FORMAT, doc.app(), doc.live(), doc.previous(), text, doc.servers(), doc.history(),
@@ -377,9 +530,99 @@ public final class Daemon implements Control, AutoCloseable {
     feed.unwatch(watcher);
   }
 
+  // ---- takeover ----
+
+  private void refuseWhileHandingOver() {
+    if (handingOver) {
+      throw new ControlException(409, "a takeover ('up --takeover') is under way: try again once the new daemon serves");
+    }
+  }
+
+  /** Completes with the newcomer's pid when this daemon handed over and left: then its process ends. */
+  public CompletableFuture<Long> left() {
+    return left.copy();
+  }
+
+  /** This daemon's side of a takeover. */
+  private final class Host implements Handover.Host {
+    private long newcomer;
+
+    @Override
+    public Handover.Offer prepare(long newcomerPid) {
+      synchronized (Daemon.this) {
+        if (current != null && !current.done().isDone()) {
+          return Handover.Offer.refused(current.kind() + " #" + current.id() + " of " + current.to()
+              + " is running: wait for it, or stop it with 'nonstop abort', then take over");
+        }
+        if (fleet.preview() != null) {
+          return Handover.Offer.refused("a preview of " + fleet.preview().release()
+              + " waits: 'nonstop promote' or 'nonstop abort' it first");
+        }
+        try {
+          save(doc); // the newcomer reads the servers from the file
+        } catch (RuntimeException e) {
+          return Handover.Offer.refused("the state cannot be saved (" + e.getMessage() + ")");
+        }
+        handingOver = true;
+        newcomer = newcomerPid;
+      }
+      log.info("pid {} takes over: changes wait until it serves", newcomerPid);
+      return Handover.Offer.of(List.of(new Handover.Listener("listen", proxy.listenerFd())));
+    }
+
+    @Override
+    public void resume() {
+      synchronized (Daemon.this) {
+        handingOver = false;
+      }
+      log.info("the takeover by pid {} did not happen: carrying on", newcomer);
+    }
+
+    @Override
+    public void handOver() {
+      Thread t = new Thread(() -> leave(newcomer), "hand-over");
+      t.setDaemon(true);
+      t.start();
+    }
+  }
+
+  /**
+   * After a takeover: stops accepting, lets the connections finish their requests, and ends this
+   * daemon without stopping a server: they are the newcomer's now. Its lock goes before the
+   * handover connection closes, which tells the newcomer this process is gone.
+   */
+  private void leave(long newcomer) {
+    log.info("pid {} serves now: no longer accepting, draining the connections", newcomer);
+    if (admin != null) {
+      admin.close();
+    }
+    try {
+      int cut = proxy.handOff(config.drain()).get(config.drain().toMillis() + 5_000, TimeUnit.MILLISECONDS);
+      log.info("connections drained{}", cut > 0 ? ", " + cut + " cut at the drain timeout" : "");
+    } catch (Exception e) {
+      log.warn("drain after the takeover: {}", e.toString());
+    }
+    fleet.leave();
+    checker.close();
+    metrics.close();
+    proxy.close();
+    deployer.shutdownNow();
+    synchronized (this) {
+      gone = true;
+    }
+    if (lock != null) {
+      lock.close();
+    }
+    if (handover != null) {
+      handover.close();
+    }
+    left.complete(newcomer);
+  }
+
   // ---- deployments ----
 
   private void refuseWhileBusy() {
+    refuseWhileHandingOver();
     if (current != null && !current.done().isDone()) {
       throw new ControlException(409, current.kind() + " #" + current.id() + " ("
           + (current.from() == null ? "" : current.from() + " -> ") + current.to() + ", " + current.strategy()
@@ -506,6 +749,15 @@ public final class Daemon implements Control, AutoCloseable {
    */
   @Override
   public void close() {
+    synchronized (this) {
+      if (gone) {
+        return; // handed over: nothing here is this daemon's any more
+      }
+      gone = true;
+    }
+    if (handover != null) {
+      handover.close();
+    }
     if (admin != null) {
       admin.close();
     }
@@ -540,6 +792,8 @@ public final class Daemon implements Control, AutoCloseable {
       checker.close();
     }
     metrics.close();
-    lock.close(); // last: the next up may take the folder only once these servers are gone
+    if (lock != null) {
+      lock.close(); // last: the next up may take the folder only once these servers are gone
+    }
   }
 }

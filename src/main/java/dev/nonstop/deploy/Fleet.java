@@ -211,14 +211,13 @@ public final class Fleet implements AutoCloseable {
   }
 
   /**
-   * Takes over a server an earlier Nonstop started. {@code health} is what a probe just found:
-   * an UP server can be attached at once; a DOWN one is checked like a new one.
+   * Takes over a server an earlier Nonstop started, with {@code backend} (on its port, health as
+   * a probe just found it): an UP server can be attached at once; a DOWN one is checked like a new one.
    *
    * @throws IllegalStateException when its process is gone
    */
-  public Server adopt(String id, Release release, int slot, int port, ProcessId process, Health health) {
-    Instance instance = driver.adopt(release, slot, port, process);
-    Backend backend = new Backend(new InetSocketAddress(HOST, port), release.version(), health);
+  public Server adopt(String id, Release release, int slot, ProcessId process, Backend backend) {
+    Instance instance = driver.adopt(release, slot, backend.address().getPort(), process);
     Server server = new Server(id, release, slot, backend, instance);
     synchronized (this) {
       running.add(server);
@@ -478,6 +477,26 @@ public final class Fleet implements AutoCloseable {
       return ms / 60_000 + "m";
     }
     return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+  }
+
+  /**
+   * Lets go of every server without stopping it, after a takeover: no more checks, restarts or
+   * timers here; another daemon runs them now.
+   */
+  public void leave() {
+    List<Server> all;
+    synchronized (this) {
+      all = new ArrayList<>(running);
+      running.clear();
+      live.clear();
+      warm = null;
+    }
+    for (Server s : all) {
+      s.markStopping(); // its exit is no longer this fleet's to act on
+      checker.unwatch(s.backend());
+    }
+    endPreview();
+    timer.shutdownNow();
   }
 
   /** Stops every server; the proxy is the caller's. */

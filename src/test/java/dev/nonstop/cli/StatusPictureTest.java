@@ -20,7 +20,8 @@ class StatusPictureTest {
           new GroupView("1.0.1", "old", "2026-01-01T12:10:00Z", List.of(
               new ServerView("127.0.0.1:40003", 1, 103, "UP", "READY", 0, 90))),
           new GroupView("1.0.3", "preview", null, List.of(
-              new ServerView("127.0.0.1:40004", 1, 104, "DOWN", "MAINT", 0, 0)))));
+              new ServerView("127.0.0.1:40004", 1, 104, "DOWN", "MAINT", 0, 0)))),
+      List.of());
 
   @Test
   void drawsEveryGroupOfTheRealStatusShape() {

@@ -1,0 +1,166 @@
+package dev.nonstop.daemon;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.nonstop.cli.Main;
+import dev.nonstop.config.AppConfig;
+import dev.nonstop.config.ConfigLoader;
+import dev.nonstop.demo.Load;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code nonstop up --takeover}: a second daemon takes the listening socket and the servers from
+ * the running one, under steady load, without a failed request, a refused connection or a
+ * restarted server.
+ */
+class TakeoverTest {
+  @TempDir Path dir;
+  private final List<UpProcess> ups = new ArrayList<>();
+  private Path file;
+  private Load load;
+
+  @AfterEach
+  void stopAll() {
+    if (load != null) {
+      load.close();
+    }
+    for (UpProcess p : ups) {
+      p.close();
+    }
+  }
+
+  private UpProcess up(String... extra) throws IOException {
+    UpProcess p = UpProcess.live(file, extra);
+    ups.add(p);
+    return p;
+  }
+
+  private record Run(int code, String out, String err) {}
+
+  private Run cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    var cl = Main.commandLine();
+    cl.setOut(new PrintWriter(out, true));
+    cl.setErr(new PrintWriter(err, true));
+    List<String> all = new ArrayList<>(List.of(args));
+    all.addAll(List.of("-f", file.toString()));
+    int code = cl.execute(all.toArray(new String[0]));
+    return new Run(code, out.toString(), err.toString());
+  }
+
+  private JsonNode status() throws IOException {
+    Run r = cli("status", "--json");
+    assertThat(r.code()).as(r.err()).isZero();
+    return new ObjectMapper().readTree(r.out());
+  }
+
+  private List<Long> livePids() throws IOException {
+    List<Long> pids = new ArrayList<>();
+    status().path("groups").forEach(g -> g.path("servers").forEach(s -> pids.add(s.path("pid").asLong())));
+    return pids;
+  }
+
+  private void steadyLoad(AppConfig config) {
+    load = Load.start(config.listen(), "/", 4, 200);
+    long start = load.snapshot().ok();
+    await().atMost(Duration.ofSeconds(20)).until(() -> load.snapshot().ok() > start + 50);
+  }
+
+  private void moreTraffic() {
+    long start = load.snapshot().ok();
+    await().atMost(Duration.ofSeconds(20)).until(() -> load.snapshot().ok() > start + 200);
+  }
+
+  @Test
+  void aTakeoverUnderLoadFailsNoRequestAndKeepsEveryServer() throws Exception {
+    file = dir.resolve("nonstop.yml");
+    Files.writeString(file, Fixture.yaml(2, "drain: 5s\n"));
+    AppConfig config = ConfigLoader.load(file);
+    UpProcess old = up("--version", "1.0.1");
+    assertThat(cli("deploy", "1.0.2").code()).isZero();
+    List<Long> servers = livePids();
+    steadyLoad(config);
+
+    UpProcess next = up("--takeover");
+
+    assertThat(old.exitCode(60)).as(old.output()).isZero();
+    assertThat(old.output()).contains("took over: exiting; the servers keep running");
+    moreTraffic();
+    load.close();
+    Load.Snapshot s = load.snapshot();
+    assertThat(s.failed()).as("failed requests: %s", s.failures()).isZero();
+    assertThat(livePids()).containsExactlyInAnyOrderElementsOf(servers);
+    JsonNode status = status();
+    assertThat(status.path("live").asText()).isEqualTo("1.0.2");
+    assertThat(status.path("previous").asText()).isEqualTo("1.0.1");
+    assertThat(status.path("pending")).isEmpty();
+    assertThat(next.process.isAlive()).isTrue();
+
+    // the new daemon is a full one: it deploys, and it can be taken over in turn
+    Run deploy = cli("deploy", "1.0.3");
+    assertThat(deploy.code()).as(deploy.out() + deploy.err()).isZero();
+    up("--takeover");
+    assertThat(next.exitCode(60)).isZero();
+    assertThat(status().path("live").asText()).isEqualTo("1.0.3");
+  }
+
+  @Test
+  void anEditedFileAppliesItsProxySettingsAtOnceAndItsServerSettingsAtTheNextDeploy() throws Exception {
+    file = dir.resolve("nonstop.yml");
+    String original = Fixture.yaml(2, "");
+    Files.writeString(file, original);
+    UpProcess old = up("--version", "1.0.1");
+    List<Long> servers = livePids();
+
+    Files.writeString(file, original + "env: { GREETING: hej }\n");
+    up("--takeover");
+    assertThat(old.exitCode(60)).isZero();
+
+    JsonNode status = status();
+    assertThat(livePids()).containsExactlyInAnyOrderElementsOf(servers);
+    assertThat(status.path("pending").toString()).contains("env");
+    assertThat(cli("status").out()).contains("pending: env");
+
+    assertThat(cli("deploy", "1.0.2").code()).isZero();
+    assertThat(status().path("pending")).isEmpty();
+  }
+
+  @Test
+  void anInvalidFileOrABusyDaemonRefusesTheTakeoverAndChangesNothing() throws Exception {
+    file = dir.resolve("nonstop.yml");
+    String good = Fixture.yaml(1, "");
+    Files.writeString(file, good);
+    UpProcess old = up("--version", "1.0.1");
+    List<Long> servers = livePids();
+
+    Files.writeString(file, good + "instances: many\n");
+    UpProcess bad = UpProcess.start(file, "--takeover");
+    assertThat(bad.exitCode(60)).isEqualTo(2);
+
+    Files.writeString(file, good);
+    Thread deploy = new Thread(() -> cli("deploy", "1.0.2-sick", "--surge", "1"));
+    deploy.setDaemon(true);
+    deploy.start();
+    await().atMost(Duration.ofSeconds(30)).until(() -> status().path("deploying").isObject());
+    UpProcess busy = UpProcess.start(file, "--takeover");
+    assertThat(busy.exitCode(60)).isEqualTo(1);
+    assertThat(busy.output()).contains("no takeover").contains("is running: wait for it");
+
+    assertThat(old.process.isAlive()).isTrue();
+    assertThat(livePids()).containsAll(servers);
+  }
+}
