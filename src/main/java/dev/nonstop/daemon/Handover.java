@@ -41,9 +41,10 @@ import java.util.regex.Pattern;
  * </pre>
  * Bytes and descriptors never cross in flight: the newcomer switches its socket to read
  * descriptors before it sends {@code SEND} and back to bytes once it has them all, and the old
- * daemon writes nothing between {@code OFFER} and {@code SEND} or after the descriptors until
- * {@code SERVING} (or its refusal when the newcomer is too slow). A descriptor read as bytes would
- * be lost; bytes read as descriptors close the connection.
+ * daemon writes nothing between {@code OFFER} and {@code SEND} (a newcomer too slow to ask is
+ * closed without a word) nor after the descriptors until {@code SERVING} (a newcomer too slow to
+ * serve gets a {@code REFUSED}, a whole step after the descriptors). A descriptor read as bytes
+ * would be lost; bytes read as descriptors close the connection.
  *
  * <p>Both ends check that the peer runs as the same user (SO_PEERCRED), and give up on a peer
  * that does not answer within their timeout. Linux only (Netty's native epoll transport): the
@@ -92,12 +93,16 @@ final class Handover {
     return Takeover.request(socketFile, positive(timeout));
   }
 
-  /** What the old daemon does for a takeover. Its methods are called on the handover's thread, one at a time. */
+  /**
+   * What the old daemon does for a takeover. Its methods run on the handover's event loop, one at
+   * a time: they should return promptly (start a drain, do not wait for it).
+   */
   interface Host {
     /**
      * A newcomer asks to take over: refuse (and nothing else happens), or freeze all changes (no
      * deploy may start) and offer the listening sockets. The sockets stay this daemon's: it keeps
-     * accepting on them until {@link #handOver()}, and the newcomer's copies are its own.
+     * accepting on them until {@link #handOver()}, and the newcomer's copies are its own. An
+     * exception is a refusal, its message the reason.
      */
     Offer prepare(long newcomerPid);
 

@@ -326,6 +326,11 @@ class HandoverTest {
   private static ChannelInboundHandlerAdapter greeter(String name) {
     return new ChannelInboundHandlerAdapter() {
       @Override
+      public boolean isSharable() {
+        return true; // holds nothing: one greeter serves every accepted connection
+      }
+
+      @Override
       public void channelActive(ChannelHandlerContext ctx) {
         ctx.writeAndFlush(Unpooled.copiedBuffer(name + "\n", UTF_8)).addListener(ChannelFutureListener.CLOSE);
       }
