@@ -84,7 +84,7 @@ record SystemdUnits(AppConfig config, Scope scope, Path launcher, String user, P
         : "";
     return fill("""
         # {socket}: the port the clients of {app} connect to, held open by systemd.
-        # It stays open while the daemon restarts (a crash, systemctl restart, an upgrade):
+        # It stays open while the daemon restarts (a crash, systemctl restart):
         # connections wait in the kernel's queue and are served once the daemon is back, instead
         # of being refused. {service} gets it as fd 3 (LISTEN_FDS=1).
         # Stopping the service alone leaves the port open, and the next connection starts the
@@ -130,22 +130,24 @@ record SystemdUnits(AppConfig config, Scope scope, Path launcher, String user, P
         Requires={socket}
         {network}
         [Service]
-        # up serves the socket it inherits once the live release's servers are healthy; connections
-        # wait in the socket's queue until then.
-        Type=exec
+        # up serves the socket it inherits once the live release's servers are healthy, and then
+        # says so (READY=1 on $NOTIFY_SOCKET): systemctl start returns then. Connections wait in the
+        # socket's queue until then.
+        Type=notify
         {user}WorkingDirectory={folder}
         # the launcher runs java (and mvn, when the jar is older than the sources): this JDK first
         Environment={environment}
         ExecStart={launcher} up -f {file}
-        # systemctl reload is a takeover: a new daemon, from the nonstop on disk now (so also the way
-        # to upgrade Nonstop), takes the listening socket and the servers over from the running one
-        # without dropping a request. systemd waits for ExecReload to end (at most TimeoutStartSec,
-        # then kills it), so 'up --takeover' must not be the new daemon: it starts the new daemon as
-        # a process of its own, and exits 0 once that one serves, or non-zero with the reason and the
-        # running daemon untouched. Before the old daemon exits, the new one names itself the main
-        # process (MAINPID= on $NOTIFY_SOCKET, hence NotifyAccess=all): else systemd would take the
-        # old one's exit for the end of the service.
-        ExecReload={launcher} up --takeover -f {file}
+        # systemctl reload is a takeover, without a request dropped: the way to upgrade Nonstop or to
+        # apply an edited nonstop.yml. SIGHUP makes the running daemon start its successor itself
+        # ('up --takeover', same java and options, the jar on disk now, a session of its own, this
+        # environment and journal), which takes the listening socket and the servers over. Once it
+        # serves, the successor names itself the main process (MAINPID= and READY=1 on
+        # $NOTIFY_SOCKET; NotifyAccess=all, as it is not the main process yet when it says so), and
+        # only then does the old daemon exit: systemd follows the new pid, and the old one's exit is
+        # not the service's end. The reload returns once the signal is sent; the takeover's outcome
+        # is in the journal. If it fails, the old daemon serves on, still the main process.
+        ExecReload=/bin/kill -HUP $MAINPID
         NotifyAccess=all
         """, Map.of(
             "network", fill(network, Map.of()),
@@ -178,8 +180,9 @@ record SystemdUnits(AppConfig config, Scope scope, Path launcher, String user, P
         # drain ({drain}) + stop timeout ({stopTimeout}) + {stopMargin} for the JVM. Past it systemd
         # kills the daemon alone: its servers outlive it, and the next start adopts them.
         TimeoutStopSec={stop}
-        # the longest a reload (a takeover) may take: a daemon's start plus, at worst, the servers'
-        # health deadline ({deadline})
+        # the longest a start may take until READY=1: a daemon's start plus, at worst, the servers'
+        # health deadline ({deadline}); past it systemd stops the daemon and tries again. A reload
+        # only sends a signal: the takeover keeps its own deadline.
         TimeoutStartSec={start}
         """, Map.of(
             "drain", seconds(config.drain()),
@@ -213,9 +216,11 @@ record SystemdUnits(AppConfig config, Scope scope, Path launcher, String user, P
         # 'nonstop up -f {config} --version V' once and stop it with Ctrl-C (the state keeps it).
         # Then:
         #   {systemctl} reload {name}
-        #       a takeover: a new daemon replaces the running one, no request dropped (also an upgrade)
+        #       a takeover: a new daemon replaces the running one, no request dropped (an upgrade of
+        #       Nonstop, or an edited nonstop.yml applied); it returns at once, the journal tells the rest
         #   {systemctl} restart {name}
         #       the servers are drained, stopped and started again; connections wait in the socket
+        #       until they are healthy
         #   {systemctl} stop {socket} {service}
         #       stops everything (the service alone: the next connection starts it again)
         #   journalctl {journalUser}-u {name}

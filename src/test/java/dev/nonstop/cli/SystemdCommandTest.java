@@ -74,16 +74,24 @@ class SystemdCommandTest {
   }
 
   @Test
-  void reloadIsATakeoverThatHandsTheMainProcessOver() throws IOException {
-    Path file = config(HELLO);
+  void reloadSignalsTheDaemonWhoseSuccessorTakesTheMainProcessOver() throws IOException {
+    Printed p = print("systemd", "-f", config(HELLO).toString());
 
-    Printed p = print("systemd", "-f", file.toString());
-
-    List<String> start = words(p.service().get("Service.ExecStart"));
-    assertThat(words(p.service().get("Service.ExecReload")))
-        .containsExactly(start.get(0), "up", "--takeover", "-f", file.toString());
+    // systemd waits for ExecReload to end: a signal, not the new daemon, which the old one starts itself
+    assertThat(p.service().get("Service.ExecReload")).containsExactly("/bin/kill -HUP $MAINPID");
+    assertThat(Files.isExecutable(Path.of("/bin/kill"))).isTrue();
+    // the successor sends MAINPID= while it is not the main process yet
     assertThat(p.service().get("Service.NotifyAccess")).containsExactly("all");
-    assertThat(p.unit("nonstop-hello.service")).contains("MAINPID=");
+    assertThat(p.unit("nonstop-hello.service")).contains("MAINPID=").contains("SIGHUP");
+    assertThat(p.out()).contains("#   systemctl reload nonstop-hello\n");
+  }
+
+  @Test
+  void theServiceIsReadyWhenUpSaysItServes() throws IOException {
+    Printed p = print("systemd", "-f", config(HELLO).toString());
+
+    assertThat(p.service().get("Service.Type")).containsExactly("notify");
+    assertThat(p.unit("nonstop-hello.service")).contains("READY=1");
   }
 
   @Test
