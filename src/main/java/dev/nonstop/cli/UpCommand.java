@@ -66,6 +66,7 @@ final class UpCommand implements Callable<Integer> {
       err.println("nonstop: could not start " + config.app() + ": " + e.getMessage());
       return 1;
     }
+    daemon.reloadOnHangUp();
     CountDownLatch stopped = new CountDownLatch(1);
     daemon.left().thenAccept(pid -> {
       out.println("nonstop: pid " + pid + " took over: exiting; the servers keep running");

@@ -258,6 +258,9 @@ public final class Daemon implements Control, AutoCloseable {
     }
     admin = startAdmin(taken != null);
     lock.announce(config, proxy.address(), admin.address());
+    if (taken == null) {
+      SystemdNotify.send("READY=1"); // nothing outside systemd
+    }
     if (proxy.transport() != dev.nonstop.proxy.TransportKind.NIO) {
       try {
         handover = Handover.serve(handoverSocket(config), new Host());
@@ -272,6 +275,13 @@ public final class Daemon implements Control, AutoCloseable {
    * holds the state folder's lock.
    */
   private void succeed(Takeover taken) throws DeployException, InterruptedException {
+    if (System.getenv(SystemdNotify.NOTIFY_SOCKET) != null) {
+      // under systemd, this process must be the service's main one before the old one exits
+      if (!SystemdNotify.send("MAINPID=" + ProcessHandle.current().pid() + "\nREADY=1")) {
+        throw new DeployException("systemd was not told the service's new main pid (NOTIFY_SOCKET="
+            + System.getenv(SystemdNotify.NOTIFY_SOCKET) + "): the running daemon stays");
+      }
+    }
     try {
       taken.serving();
     } catch (Handover.Failure e) {
@@ -541,6 +551,36 @@ public final class Daemon implements Control, AutoCloseable {
   /** Completes with the newcomer's pid when this daemon handed over and left: then its process ends. */
   public CompletableFuture<Long> left() {
     return left.copy();
+  }
+
+  /**
+   * systemctl reload (SIGHUP, only under systemd: elsewhere it means a terminal hung up): starts
+   * the successor, {@code up --takeover}, which takes this daemon's place. One at a time; if it
+   * fails, this daemon serves on.
+   */
+  public void reloadOnHangUp() {
+    if (System.getenv(SystemdNotify.NOTIFY_SOCKET) == null) {
+      return;
+    }
+    java.util.concurrent.atomic.AtomicBoolean starting = new java.util.concurrent.atomic.AtomicBoolean();
+    sun.misc.Signal.handle(new sun.misc.Signal("HUP"), sig -> {
+      if (!starting.compareAndSet(false, true)) {
+        log.warn("reload: a successor is starting already");
+        return;
+      }
+      try {
+        Process successor = Successor.start(config.file());
+        log.info("reload: started the successor, pid {} ('up --takeover')", successor.pid());
+        successor.onExit().thenAccept(p -> {
+          log.warn("reload: the successor (pid {}) exited with {} before it took over; serving on", p.pid(),
+              p.exitValue());
+          starting.set(false);
+        });
+      } catch (java.io.IOException e) {
+        log.error("reload: cannot start the successor: {}", e.getMessage());
+        starting.set(false);
+      }
+    });
   }
 
   /** This daemon's side of a takeover. */
