@@ -97,8 +97,6 @@ record SystemdUnits(AppConfig config, Scope scope, Path launcher, String user, P
         [Socket]
         ListenStream={listen}
         {dualStack}NoDelay=true
-        # non-blocking from the start: Nonstop's event loops must never wait in accept()
-        NonBlocking=yes
         # the connections that may wait while the daemon restarts (the kernel caps it at
         # net.core.somaxconn)
         Backlog={backlog}
@@ -170,6 +168,8 @@ record SystemdUnits(AppConfig config, Scope scope, Path launcher, String user, P
         # control-group or mixed would have systemd kill them along with it. After such a crash,
         # systemd's "Found left-over process" at the next start is expected.
         KillMode=process
+        # the inherited socket non-blocking from the start: an event loop must never wait in accept()
+        NonBlocking=yes
         # back after any exit systemd did not ask for; the socket queues connections meanwhile
         Restart=always
         RestartSec=1s

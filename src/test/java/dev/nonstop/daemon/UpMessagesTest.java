@@ -62,7 +62,7 @@ class UpMessagesTest {
   }
 
   @Test
-  void serversWithoutTheirPortOnTheCommandLineAreStillStoppedAfterACrash() throws Exception {
+  void serversWithoutTheirPortOnTheCommandLineAreStillFoundAndTakenOverAfterACrash() throws Exception {
     Path file = dir.resolve("nonstop.yml");
     Files.writeString(file, Fixture.yaml(2, "").replace(" --port {port}", ""));
     List<Long> pids = new java.util.ArrayList<>();
@@ -75,8 +75,10 @@ class UpMessagesTest {
     assertThat(pids).hasSize(2).allMatch(UpMessagesTest::alive);
 
     try (UpProcess second = UpProcess.live(file)) {
-      assertThat(pids).noneMatch(UpMessagesTest::alive);
+      assertThat(second.output()).contains("taking over 1.0.1 slot 1", "taking over 1.0.1 slot 2");
+      assertThat(pids).allMatch(UpMessagesTest::alive);
     }
+    assertThat(pids).as("stopped with the daemon that took them over").noneMatch(UpMessagesTest::alive);
   }
 
   private static boolean alive(long pid) {

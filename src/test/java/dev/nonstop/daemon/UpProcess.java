@@ -30,10 +30,29 @@ final class UpProcess implements AutoCloseable {
 
   /** Starts {@code nonstop up -f file extra...}. */
   static UpProcess start(Path file, String... extra) throws IOException {
+    return start(java.util.Map.of(), file, extra);
+  }
+
+  /** Starts {@code nonstop up -f file extra...} with {@code env} added to its environment. */
+  static UpProcess start(java.util.Map<String, String> env, Path file, String... extra) throws IOException {
     List<String> cmd = new ArrayList<>(List.of(Fixture.java(), "-Xmx128m", "-cp", System.getProperty("java.class.path"),
         Main.class.getName(), "up", "-f", file.toString()));
     cmd.addAll(List.of(extra));
-    return new UpProcess(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+    ProcessBuilder b = new ProcessBuilder(cmd).redirectErrorStream(true);
+    b.environment().putAll(env);
+    return new UpProcess(b.start());
+  }
+
+  /** As {@link #live(Path, String...)}, with {@code env} added to its environment. */
+  static UpProcess live(java.util.Map<String, String> env, Path file, String... extra) throws IOException {
+    UpProcess up = start(env, file, extra);
+    try {
+      up.live.orTimeout(90, TimeUnit.SECONDS).join();
+    } catch (RuntimeException e) {
+      up.close();
+      throw e;
+    }
+    return up;
   }
 
   /** Starts {@code up} and returns once it says the app is live. */

@@ -188,6 +188,8 @@ class LocalDriverTest {
     ProcessId saved = instance.processId();
 
     assertThat(saved.alive()).isTrue();
+    // the spawn is done; setsid and the exec of the server follow within moments
+    await().atMost(Duration.ofSeconds(10)).until(() -> ProcessId.withEnvironment(LocalDriver.SERVER_ID, "test-2").isPresent());
     assertThat(new ProcessId(saved.pid(), saved.startTicks() + 1).alive()).as("same pid, other start").isFalse();
     assertThat(ProcessId.withEnvironment(LocalDriver.SERVER_ID, "test-2")).contains(saved);
     Instance adopted = driver.adopt(V1, 2, instance.port(), saved);
