@@ -239,7 +239,7 @@ public final class Daemon implements Control, AutoCloseable {
     }
     stopStraysInBackground(found);
     Deployment boot = new Deployment(0, "up", config.strategy(), null, live,
-        Boot.resume(fleet, live, config.instances(), adopted), traffic);
+        Boot.resume(fleet, live, runningInstances(adopted), adopted), traffic);
     boot.subscribe(progress);
     Report r = boot.run();
     if (!r.result().equals("done")) {
@@ -319,6 +319,21 @@ public final class Daemon implements Control, AutoCloseable {
         }
         Thread.sleep(50);
       }
+    }
+  }
+
+  /**
+   * How many servers to run at start: with servers taken over, as many as they were started for
+   * (a changed {@code instances} waits for the next deploy, like the other server settings).
+   */
+  private int runningInstances(List<Server> adopted) {
+    if (adopted.isEmpty() || doc.applied() == null || !doc.applied().containsKey("instances")) {
+      return config.instances();
+    }
+    try {
+      return Integer.parseInt(doc.applied().get("instances"));
+    } catch (NumberFormatException e) {
+      return config.instances();
     }
   }
 
@@ -465,7 +480,7 @@ public final class Daemon implements Control, AutoCloseable {
           : null;
       return BlueGreen.plan(fleet, to, config.instances(), at);
     }
-    return InPlace.plan(fleet, to, batch.size(config.instances()), surge);
+    return InPlace.plan(fleet, to, batch.size(config.instances()), surge, config.instances());
   }
 
   @Override

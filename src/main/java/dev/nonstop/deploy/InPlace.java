@@ -17,8 +17,72 @@ import java.util.stream.Collectors;
 public final class InPlace {
   private InPlace() {}
 
+  /**
+   * As {@link #plan(Fleet, Release, int, int)}, also bringing the number of servers to
+   * {@code instances}: new slots are started (and attached once healthy) before any server is
+   * replaced, slots beyond it are drained and stopped at the end.
+   */
+  public static Plan plan(Fleet fleet, Release to, int batch, int surge, int instances) {
+    List<Server> live = fleet.live();
+    List<Server> beyond = live.stream().filter(s -> s.slot() > instances).toList();
+    java.util.Set<Integer> filled = new java.util.HashSet<>();
+    live.forEach(s -> filled.add(s.slot()));
+    List<Integer> missing = new ArrayList<>();
+    for (int slot = 1; slot <= instances; slot++) {
+      if (!filled.contains(slot)) {
+        missing.add(slot);
+      }
+    }
+    Plan replace = plan(fleet, to, batch, surge, live.stream().filter(s -> s.slot() <= instances).toList());
+    if (missing.isEmpty() && beyond.isEmpty()) {
+      return replace;
+    }
+    List<Step> steps = new ArrayList<>();
+    List<Server> grown = new ArrayList<>();
+    if (!missing.isEmpty()) {
+      String slots = missing.stream().map(String::valueOf).collect(Collectors.joining(", "));
+      steps.add(new Step("start " + to + " in the new slots " + slots + " (instances: " + instances + ")", d -> {
+        for (int slot : missing) {
+          Server n = fleet.start(to, slot);
+          synchronized (grown) {
+            grown.add(n);
+          }
+          d.info("started " + to + " in slot " + slot + " on " + n.backend().name() + " (pid " + n.instance().pid() + ")");
+        }
+        List<Server> all;
+        synchronized (grown) {
+          all = List.copyOf(grown);
+        }
+        fleet.awaitHealthy(all, d);
+        all.forEach(fleet::attach);
+      }));
+    }
+    steps.addAll(replace.steps());
+    if (!beyond.isEmpty()) {
+      String slots = beyond.stream().map(s -> Integer.toString(s.slot())).collect(Collectors.joining(", "));
+      steps.add(new Step("retire slots " + slots + " (instances: " + instances + ")", d -> {
+        fleet.drain(beyond, d);
+        fleet.stop(beyond, d);
+      }));
+    }
+    return new Plan(replace.summary() + (missing.isEmpty() ? "" : ", " + missing.size() + " more")
+        + (beyond.isEmpty() ? "" : ", " + beyond.size() + " fewer"), steps, d -> {
+          replace.undo().run(d);
+          List<Server> added;
+          synchronized (grown) {
+            added = List.copyOf(grown);
+          }
+          List<Server> attached = added.stream().filter(s -> fleet.live().contains(s)).toList();
+          fleet.drain(attached, d);
+          fleet.stop(added, d);
+        });
+  }
+
   public static Plan plan(Fleet fleet, Release to, int batch, int surge) {
-    List<Server> old = fleet.live();
+    return plan(fleet, to, batch, surge, fleet.live());
+  }
+
+  private static Plan plan(Fleet fleet, Release to, int batch, int surge, List<Server> old) {
     Release from = old.isEmpty() ? null : old.get(0).release();
     List<Server> started = new ArrayList<>();
     List<Step> steps = new ArrayList<>();

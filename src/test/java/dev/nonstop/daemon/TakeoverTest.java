@@ -126,17 +126,19 @@ class TakeoverTest {
     UpProcess old = up("--version", "1.0.1");
     List<Long> servers = livePids();
 
-    Files.writeString(file, original + "env: { GREETING: hej }\n");
+    Files.writeString(file, original.replace("instances: 2", "instances: 3") + "env: { GREETING: hej }\n");
     up("--takeover");
     assertThat(old.exitCode(60)).isZero();
 
     JsonNode status = status();
     assertThat(livePids()).containsExactlyInAnyOrderElementsOf(servers);
-    assertThat(status.path("pending").toString()).contains("env");
-    assertThat(cli("status").out()).contains("pending: env");
+    assertThat(status.path("pending").toString()).contains("env", "instances");
+    assertThat(cli("status").out()).contains("pending: env, instances");
 
-    assertThat(cli("deploy", "1.0.2").code()).isZero();
+    Run deploy = cli("deploy", "1.0.2");
+    assertThat(deploy.code()).as(deploy.out() + deploy.err()).isZero();
     assertThat(status().path("pending")).isEmpty();
+    assertThat(livePids()).hasSize(3);
   }
 
   @Test
