@@ -12,9 +12,9 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The servers an earlier {@code nonstop up} left running, found again from the state file: those
- * that were live are taken over ({@link #live}), the rest (a deployment's new servers not yet
- * attached, servers being retired, a preview or warm group) are stopped ({@link #stray}), so that
- * none is left unknown.
+ * that were live are taken over ({@link #live}), and the group kept warm for a rollback while its
+ * time lasts ({@link #warm}); the rest (a deployment's new servers not yet attached, servers being
+ * retired, a preview) are stopped ({@link #stray}), so that none is left unknown.
  *
  * <p>A server is found by its saved pid and start time; when that process is gone, or its pid was
  * never saved (Nonstop died between the spawn and the save, or while restarting a crashed server),
@@ -28,16 +28,21 @@ final class Adoption {
   record Found(StateDoc.SavedServer saved, ProcessId process) {}
 
   final List<Found> live;
+  /** The group kept warm for an instant rollback, while its keep-old time lasts. */
+  final List<Found> warm;
   final List<Found> stray;
 
-  private Adoption(List<Found> live, List<Found> stray) {
+  private Adoption(List<Found> live, List<Found> warm, List<Found> stray) {
     this.live = List.copyOf(live);
+    this.warm = List.copyOf(warm);
     this.stray = List.copyOf(stray);
   }
 
   static Adoption survey(StateDoc doc) {
     List<Found> live = new ArrayList<>();
+    List<Found> warm = new ArrayList<>();
     List<Found> stray = new ArrayList<>();
+    long now = System.currentTimeMillis();
     for (StateDoc.SavedServer s : doc.servers()) {
       Optional<ProcessId> process = find(s);
       if (process.isEmpty()) {
@@ -48,9 +53,14 @@ final class Adoption {
       boolean wasLive = s.role() == null
           ? s.version().equals(doc.live()) // format 1 saved no roles
           : s.role().equals(Fleet.Role.LIVE.name());
-      (wasLive ? live : stray).add(f);
+      boolean stillWarm = Fleet.Role.WARM.name().equals(s.role()) && s.until() > now && s.id() != null;
+      (wasLive ? live : stillWarm ? warm : stray).add(f);
     }
-    return new Adoption(live, stray);
+    if (warm.stream().map(f -> f.saved().version()).distinct().count() > 1) {
+      stray.addAll(warm); // one warm group is one release; anything else is not one to switch back to
+      warm.clear();
+    }
+    return new Adoption(live, warm, stray);
   }
 
   private static Optional<ProcessId> find(StateDoc.SavedServer s) {

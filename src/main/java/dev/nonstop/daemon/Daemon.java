@@ -219,6 +219,7 @@ public final class Daemon implements Control, AutoCloseable {
     }
     checker = new HealthChecker(config.health());
     List<Backend> probed = probe(found.live);
+    List<Backend> probedWarm = probe(found.warm);
     // the servers that passed are in the pool before the first connection is accepted
     Pool first = Pool.empty(Selector.named(config.balance()))
         .withBackends(probed.stream().filter(b -> b.health() == Health.UP).toList());
@@ -234,6 +235,7 @@ public final class Daemon implements Control, AutoCloseable {
     fleet.recorder(this::saveServers);
     metrics.start(() -> fleet.all().stream().map(Server::backend).toList());
     List<Server> adopted = adopt(found.live, probed);
+    keepWarm(found.warm, probedWarm);
     if (taken != null) {
       succeed(taken);
     }
@@ -362,6 +364,33 @@ public final class Daemon implements Control, AutoCloseable {
       t.join(config.health().timeout().toMillis() + 1_000);
     }
     return backends;
+  }
+
+  /**
+   * Takes over the group an earlier run kept warm for an instant rollback, for the rest of its
+   * keep-old time, if every server of it answered its check; else it is stopped.
+   */
+  private void keepWarm(List<Adoption.Found> found, List<Backend> backends) {
+    if (found.isEmpty()) {
+      return;
+    }
+    if (backends.stream().anyMatch(b -> b.health() != Health.UP)) {
+      log.warn("the group kept warm for a rollback did not answer its checks: stopping it");
+      found.forEach(f -> LocalDriver.stopStray(f.process(), config.stopTimeout()));
+      return;
+    }
+    List<Server> servers = new ArrayList<>();
+    for (int i = 0; i < found.size(); i++) {
+      StateDoc.SavedServer s = found.get(i).saved();
+      try {
+        servers.add(fleet.adopt(s.id(), new Release(s.version()), s.slot(), found.get(i).process(), backends.get(i)));
+      } catch (IllegalStateException gone) {
+        log.info("a server kept warm ({} slot {}) ended meanwhile", s.version(), s.slot());
+      }
+    }
+    java.time.Instant until = java.time.Instant.ofEpochMilli(found.get(0).saved().until());
+    fleet.keepWarm(servers, until);
+    log.info("taking over the {} group kept warm for a rollback until {}", found.get(0).saved().version(), until);
   }
 
   /** Takes the probed servers into the fleet: the healthy ones live at once, the others to be checked. */
@@ -764,12 +793,12 @@ public final class Daemon implements Control, AutoCloseable {
       long pid = r.process() == null ? 0 : r.process().pid();
       long ticks = r.process() == null ? 0 : r.process().startTicks();
       servers.add(new StateDoc.SavedServer(r.slot(), r.release().version(), r.port(), pid, 0, ticks,
-          r.role().name(), r.id()));
+          r.role().name(), r.id(), r.until() == null ? 0 : r.until().toEpochMilli()));
     }
     for (Adoption.Found f : strays) {
       StateDoc.SavedServer s = f.saved();
       servers.add(new StateDoc.SavedServer(s.slot(), s.version(), s.port(), f.process().pid(), 0,
-          f.process().startTicks(), Fleet.Role.OTHER.name(), s.id()));
+          f.process().startTicks(), Fleet.Role.OTHER.name(), s.id(), 0));
     }
     doc = next.withServers(servers);
     store.save(doc);

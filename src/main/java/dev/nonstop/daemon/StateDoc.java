@@ -67,9 +67,10 @@ public record StateDoc(
    *     format 1
    * @param id its name, also in its environment (NONSTOP_SERVER_ID): finds a server whose pid
    *     was never saved; null in format 1
+   * @param until for a WARM server, when its keep-old time ends (epoch millis); else 0
    */
   public record SavedServer(int slot, String version, int port, long pid, long started, long startTicks,
-      String role, String id) {}
+      String role, String id, long until) {}
 
   /** The layout this Nonstop writes and reads; raise it when a field changes meaning. */
   public static final int FORMAT = 2;

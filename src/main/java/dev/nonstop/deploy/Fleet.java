@@ -50,7 +50,7 @@ public final class Fleet implements AutoCloseable {
    * One server as the state file records it: {@code process} is null while it is only intended
    * (saved before the spawn, so that a crash right after it leaves no unknown process).
    */
-  public record Record(String id, Release release, int slot, int port, ProcessId process, Role role) {}
+  public record Record(String id, Release release, int slot, int port, ProcessId process, Role role, Instant until) {}
 
   /** Servers of one release that move together. {@code until} is set for a warm group. */
   public record Group(Release release, List<Server> servers, Instant until) {
@@ -131,7 +131,8 @@ public final class Fleet implements AutoCloseable {
           : warm != null && warm.servers().contains(s) ? Role.WARM
           : preview != null && preview.servers().contains(s) ? Role.PREVIEW
           : Role.OTHER;
-      out.add(new Record(s.id(), s.release(), s.slot(), s.port(), s.instance().processId(), role));
+      out.add(new Record(s.id(), s.release(), s.slot(), s.port(), s.instance().processId(), role,
+          role == Role.WARM ? warm.until() : null));
     }
     return out;
   }
@@ -176,7 +177,7 @@ public final class Fleet implements AutoCloseable {
 
   private Server start(Release release, int slot, boolean mustRecord) throws DeployException {
     int port = Ports.free();
-    Record intent = new Record(newId(), release, slot, port, null, Role.OTHER);
+    Record intent = new Record(newId(), release, slot, port, null, Role.OTHER, null);
     synchronized (this) {
       intents.add(intent);
     }
@@ -389,10 +390,15 @@ public final class Fleet implements AutoCloseable {
 
   /** Keeps {@code servers} running, out of the pool, for the keep-old time, then retires them. */
   public void keepWarm(List<Server> servers) {
+    keepWarm(servers, Instant.now().plus(config.keepOld()));
+  }
+
+  /** As {@link #keepWarm(List)}, until {@code until}: a warm group taken over from an earlier run. */
+  public void keepWarm(List<Server> servers, Instant until) {
     if (servers.isEmpty()) {
       return;
     }
-    Group group = new Group(servers.get(0).release(), servers, Instant.now().plus(config.keepOld()));
+    Group group = new Group(servers.get(0).release(), servers, until);
     Group previous;
     synchronized (this) {
       previous = warm;
@@ -401,7 +407,8 @@ public final class Fleet implements AutoCloseable {
     if (previous != null) {
       retireInBackground(previous.servers());
     }
-    timer.schedule(() -> retireWarm(group), config.keepOld().toMillis(), TimeUnit.MILLISECONDS);
+    timer.schedule(() -> retireWarm(group), Math.max(0, Duration.between(Instant.now(), until).toMillis()),
+        TimeUnit.MILLISECONDS);
   }
 
   private void retireWarm(Group group) {

@@ -142,6 +142,32 @@ class TakeoverTest {
   }
 
   @Test
+  void theGroupKeptWarmIsTakenOverTooSoThatARollbackIsStillASwitchBack() throws Exception {
+    file = dir.resolve("nonstop.yml");
+    Files.writeString(file, Fixture.yaml(2, "keep-old: 10m\n"));
+    UpProcess old = up("--version", "1.0.1");
+    List<Long> first = livePids();
+    Run deploy = cli("deploy", "1.0.2", "--strategy", "blue-green");
+    assertThat(deploy.code()).as(deploy.out() + deploy.err()).isZero();
+
+    up("--takeover");
+    assertThat(old.exitCode(60)).isZero();
+    List<Long> warm = new ArrayList<>();
+    status().path("groups").forEach(g -> {
+      if (g.path("role").asText().equals("old")) {
+        g.path("servers").forEach(s -> warm.add(s.path("pid").asLong()));
+      }
+    });
+    assertThat(warm).containsExactlyInAnyOrderElementsOf(first);
+
+    Run rollback = cli("rollback");
+    assertThat(rollback.code()).as(rollback.out() + rollback.err()).isZero();
+    assertThat(rollback.out()).contains("by switching back");
+    assertThat(status().path("live").asText()).isEqualTo("1.0.1");
+    assertThat(livePids()).containsExactlyInAnyOrderElementsOf(first);
+  }
+
+  @Test
   void anInvalidFileOrABusyDaemonRefusesTheTakeoverAndChangesNothing() throws Exception {
     file = dir.resolve("nonstop.yml");
     String good = Fixture.yaml(1, "");
