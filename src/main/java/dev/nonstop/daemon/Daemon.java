@@ -341,30 +341,46 @@ public final class Daemon implements Control, AutoCloseable {
 
   /**
    * Probes each live server an earlier run left, all at once, one thread each: the result is its
-   * backend, UP if it answered its check within the check's timeout. A hung server costs that
-   * timeout once, never one per server.
+   * backend, UP once it answered its check. Returns when every probe is done, or once one server
+   * passed and {@link #PROBE_GRACE} is over: a hung server never holds back the healthy ones. A
+   * probe still under way then goes on, and its server joins the pool if it passes.
    */
   private List<Backend> probe(List<Adoption.Found> found) throws InterruptedException {
     List<Backend> backends = new ArrayList<>();
-    List<Thread> probes = new ArrayList<>();
+    java.util.concurrent.CountDownLatch done = new java.util.concurrent.CountDownLatch(found.size());
+    java.util.concurrent.CountDownLatch onePassed = new java.util.concurrent.CountDownLatch(1);
     for (Adoption.Found f : found) {
       StateDoc.SavedServer s = f.saved();
       Backend b = new Backend(new InetSocketAddress("127.0.0.1", s.port()), s.version(), Health.DOWN);
       backends.add(b);
       Thread t = new Thread(() -> {
-        if (checker.passesNow(b.address())) {
-          b.setHealth(Health.UP, "running since before this start, and its check passed");
+        try {
+          if (checker.passesNow(b.address())) {
+            b.setHealth(Health.UP, "running since before this start, and its check passed");
+            onePassed.countDown();
+          }
+        } finally {
+          done.countDown();
         }
       }, "probe-" + s.port());
       t.setDaemon(true);
       t.start();
-      probes.add(t);
     }
-    for (Thread t : probes) {
-      t.join(config.health().timeout().toMillis() + 1_000);
+    long longest = config.health().timeout().toMillis() + 1_000;
+    long start = System.nanoTime();
+    if (!done.await(PROBE_GRACE.toMillis(), TimeUnit.MILLISECONDS) && !found.isEmpty()) {
+      long left = longest - (System.nanoTime() - start) / 1_000_000;
+      if (onePassed.await(Math.max(0, left), TimeUnit.MILLISECONDS)) {
+        log.info("serving the servers that passed their check; the others are still being probed");
+      } else {
+        done.await(Math.max(0, longest - (System.nanoTime() - start) / 1_000_000), TimeUnit.MILLISECONDS);
+      }
     }
     return backends;
   }
+
+  /** How long the listener waits for slow probes once a server passed. */
+  private static final Duration PROBE_GRACE = Duration.ofMillis(200);
 
   /**
    * Takes over the group an earlier run kept warm for an instant rollback, for the rest of its
@@ -405,9 +421,8 @@ public final class Daemon implements Control, AutoCloseable {
         servers.add(server);
         log.info("taking over {} slot {} on port {} (pid {}, {}), running since before this start",
             s.version(), s.slot(), s.port(), f.process().pid(), server.backend().health());
-        if (server.backend().health() == Health.UP) {
-          fleet.attach(server);
-        }
+        // at once if its probe passed; else when it does (its probe, or the checks)
+        server.backend().whenUp().thenRun(() -> fleet.attach(server));
       } catch (IllegalStateException e) {
         log.info("server pid {} ({} slot {}) ended meanwhile", f.process().pid(), s.version(), s.slot());
       }

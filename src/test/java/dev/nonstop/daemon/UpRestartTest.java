@@ -194,6 +194,27 @@ class UpRestartTest {
   }
 
   @Test
+  void aHungServerDoesNotHoldBackTheHealthyOneAndIsReplaced() throws Exception {
+    file = dir.resolve("nonstop.yml");
+    Files.writeString(file, Fixture.yaml(2, "3s", "").replace("timeout: 10s", "timeout: 1s"));
+    Process first = up("--version", "1.0.1");
+    List<Long> pids = livePids();
+    first.destroyForcibly();
+    first.waitFor(30, TimeUnit.SECONDS);
+    long hung = pids.get(0);
+    new ProcessBuilder("kill", "-STOP", Long.toString(hung)).start().waitFor(); // answers nothing, yet runs
+
+    up();
+
+    String log = Files.readString(dir.resolve("up-1.err"));
+    assertThat(log).contains("serving the servers that passed their check; the others are still being probed");
+    assertThat(log).contains("(1.0.1, slot 1) was not healthy within 3s");
+    assertThat(livePids()).hasSize(2).contains(pids.get(1)).doesNotContain(hung);
+    await().atMost(Duration.ofSeconds(30)).until(() -> ProcessHandle.of(hung).isEmpty()
+        || !ProcessHandle.of(hung).get().isAlive());
+  }
+
+  @Test
   void adminCallsWithoutTheTokenAreRefusedAndChangeNothing() throws Exception {
     file = dir.resolve("nonstop.yml");
     Files.writeString(file, Fixture.yaml(1, ""));
