@@ -115,8 +115,13 @@ public final class Successor {
       String java = ProcessHandle.current().info().command()
           .filter(c -> Files.isExecutable(Path.of(c))) // not "… (deleted)", after the JDK was upgraded
           .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+      // the launcher runs up from a copy of the build (a rebuild must not rewrite the jar a running
+      // JVM reads) and names the build itself: a successor runs the jar on disk now, an upgrade
+      String build = System.getProperty("nonstop.jar");
+      List<String> program = build != null && Files.isRegularFile(Path.of(build)) ? List.of("-jar", build)
+          : Successor.program(System.getProperty("sun.java.command", ""), System.getProperty("java.class.path", ""));
       return new Jvm(java, ownOptions(ManagementFactory.getRuntimeMXBean().getInputArguments(), System.getenv()),
-          Successor.program(System.getProperty("sun.java.command", ""), System.getProperty("java.class.path", "")));
+          program);
     }
   }
 
