@@ -2,6 +2,8 @@
 # Installs the outside tools some tests use, on Debian. Safe to run again.
 #  - promtool (package prometheus): MetricsScrapeTest checks /metrics with a real Prometheus parser
 #  - chromium, and playwright-core from npm: DashboardBrowserTest drives the dashboard
+#  - systemd: SocketActivationTest starts up under systemd-socket-activate, SystemdCommandTest
+#    checks the printed units with systemd-analyze (neither needs systemd running)
 # Tests that need a tool skip with a message when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -9,6 +11,7 @@ need=()
 command -v promtool >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
 command -v node >/dev/null || need+=(nodejs npm)
+command -v systemd-socket-activate >/dev/null || need+=(systemd)
 if [[ ${#need[@]} -gt 0 ]]; then
   sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo
   $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
