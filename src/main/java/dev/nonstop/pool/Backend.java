@@ -32,6 +32,8 @@ public final class Backend {
   private volatile AdminState admin = AdminState.READY;
   private volatile Health health;
   private final AtomicInteger inFlight = new AtomicInteger();
+  /** Open streams: WebSocket (and other upgraded) tunnels and event streams; not in flight. */
+  private final AtomicInteger streams = new AtomicInteger();
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private final LongAdder[] responsesByClass = new LongAdder[6];
   private final LongAdder failures = new LongAdder();
@@ -126,6 +128,25 @@ public final class Backend {
         waiting.complete(null);
       }
     }
+  }
+
+  /** Open streams (tunnels, event streams): long-lived, so not counted {@link #inFlight}. */
+  public int streams() {
+    return streams.get();
+  }
+
+  /**
+   * A request bound to this backend became a stream (a 101 tunnel, an event stream): it leaves the
+   * in-flight count, which a drain waits for, and counts as a stream until {@link #streamClosed}.
+   */
+  public void streamOpened(int status) {
+    streams.incrementAndGet();
+    release(status);
+  }
+
+  /** A stream of this backend ended. */
+  public void streamClosed() {
+    streams.decrementAndGet();
   }
 
   /** Completes when no request is bound to this backend (at once if none is now). */

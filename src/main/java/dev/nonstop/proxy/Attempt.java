@@ -18,18 +18,36 @@ final class Attempt {
   boolean bodyWritten;
   /** Counted in the backend's in-flight requests until {@link #release}. */
   private boolean acquired = true;
+  /** Counted in the backend's streams instead, until {@link #release}. */
+  private boolean stream;
 
   Attempt(Backend backend) {
     this.backend = backend;
     backend.acquire();
   }
 
-  /** Ends this try's share of the backend's in-flight count, once; {@code status} 0 if none. */
+  /** Ends this try's share of the backend's in-flight (or stream) count, once; {@code status} 0 if none. */
   void release(int status) {
     if (acquired) {
       acquired = false;
       backend.release(status);
+    } else if (stream) {
+      stream = false;
+      backend.streamClosed();
     }
+  }
+
+  /** The response turned out a stream: counted as one from now on, not as in flight. */
+  void becomeStream(int status) {
+    if (acquired) {
+      acquired = false;
+      stream = true;
+      backend.streamOpened(status);
+    }
+  }
+
+  boolean isStream() {
+    return stream;
   }
 
   boolean counts() {

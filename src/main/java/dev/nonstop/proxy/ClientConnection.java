@@ -1,7 +1,9 @@
 package dev.nonstop.proxy;
 
 import dev.nonstop.pool.Backend;
+import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.netty.channel.ChannelHandler;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
@@ -129,6 +131,24 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     }
   }
 
+  /** Whether the decoder must leave what came unparsed: an upgrade's answer is awaited. */
+  boolean holdsBytes() {
+    return exchange.upgradeAwaited();
+  }
+
+  /**
+   * The exchange became a tunnel: the client's bytes are no longer HTTP. The decoder goes, and
+   * hands on as raw bytes whatever it held; the connection's own deadlines stop (the tunnel has
+   * its idle timeout).
+   */
+  void tunnelOpened() {
+    phase = Deadline.NONE;
+    ChannelHandler decoder = ctx.pipeline().get(RequestDecoder.class);
+    if (decoder != null) {
+      ctx.pipeline().remove(decoder);
+    }
+  }
+
   /** Whether what the client sends now is dropped unread: the decoder then skips it. */
   boolean lingering() {
     return phase == Deadline.LINGER;
@@ -138,6 +158,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     if (closing) {
       ReferenceCountUtil.release(msg);
+    } else if (msg instanceof ByteBuf) { // raw bytes come only once the decoder is gone: a tunnel
+      if (exchange.tunnel()) {
+        exchange.tunnelIn((ByteBuf) msg);
+      } else {
+        ReferenceCountUtil.release(msg);
+      }
     } else if (exchange.active()) {
       if (exchange.wantsBody() && msg instanceof HttpContent
           && (queued == null || queued.isEmpty())) {
@@ -276,6 +302,11 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       }
     }
     exchange.lastOnConnection();
+  }
+
+  /** Its server stopped: closes the stream of {@code b} this connection carries, if any. */
+  boolean cutStreamOf(Backend b) {
+    return exchange.cutStreamOf(b);
   }
 
   /** Drain deadline: ends the exchange bound to {@code b}, if any. */

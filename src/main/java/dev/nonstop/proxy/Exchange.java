@@ -51,6 +51,8 @@ final class Exchange implements ResponseReader.Sink {
     AWAITING_HEAD,
     /** The backend answered: its response goes to the client (its head may still be held). */
     STREAMING,
+    /** The backend switched protocols (101): bytes go both ways as they come, until a side closes. */
+    UPGRADED,
     /** The proxy answers on its own; the exchange ends at once. */
     ANSWERED
   }
@@ -63,7 +65,9 @@ final class Exchange implements ResponseReader.Sink {
     /** The request is whole: the backend must answer within the response timeout. */
     AWAIT,
     /** The client takes none of its response: the send timeout. */
-    SEND
+    SEND,
+    /** A tunnel: no byte either way for the tunnel idle timeout ends it. */
+    TUNNEL_IDLE
   }
 
   private final ClientConnection client;
@@ -75,6 +79,7 @@ final class Exchange implements ResponseReader.Sink {
   private final long sendNanos;
   private final long bodyWindowNanos;
   private final long bodyWindowBytes;
+  private final long tunnelIdleNanos;
   private final ChannelFutureListener headWrittenListener = this::headWritten;
   private final Backend[] tried;
   /** The body's parts not yet sent on this try, and copies of those sent, for a retry. */
@@ -102,6 +107,10 @@ final class Exchange implements ResponseReader.Sink {
   private long bodyBytes;
   private boolean keepAlive;
   private boolean retryable;
+  /** The protocol the client asked to switch to (Upgrade), or null. */
+  private String upgradeTo;
+  /** When a byte last went through the tunnel, either way. */
+  private long lastActivity;
   private int tries;
   private int staleRetries;
   /** The current try; null between exchanges. */
@@ -117,6 +126,8 @@ final class Exchange implements ResponseReader.Sink {
   /** The response body has no length: its head is not held past the read it came in. */
   private boolean streaming;
   private boolean backendKeepAlive;
+  /** How the stream this response became ended, once it did; null while it runs. */
+  private RequestListener.StreamEnd streamEnd;
 
   // Backpressure and flushes.
   private boolean clientPaused;
@@ -134,6 +145,7 @@ final class Exchange implements ResponseReader.Sink {
     this.sendNanos = o.limits().sendTimeout().toNanos();
     this.bodyWindowNanos = o.limits().bodyRateWindow().toNanos();
     this.bodyWindowBytes = o.limits().minBytesPerWindow();
+    this.tunnelIdleNanos = o.tunnelIdleTimeout().toNanos();
     this.tried = new Backend[o.maxTries()];
   }
 
@@ -141,9 +153,18 @@ final class Exchange implements ResponseReader.Sink {
     return state != State.IDLE;
   }
 
-  /** Whether the request's body is still coming from the client. */
+  /** Whether the request's body is still coming from the client, or the bytes of a tunnel. */
   boolean wantsBody() {
-    return state != State.IDLE && !requestDone;
+    return state != State.IDLE && !requestDone || state == State.UPGRADED;
+  }
+
+  /** An upgrade was asked for and the answer has not come: the client's next bytes wait, unparsed. */
+  boolean upgradeAwaited() {
+    return upgradeTo != null && (state == State.SENDING || state == State.AWAITING_HEAD);
+  }
+
+  boolean tunnel() {
+    return state == State.UPGRADED;
   }
 
   // ---- the request, from the client ----
@@ -179,7 +200,15 @@ final class Exchange implements ResponseReader.Sink {
       replyLocal(503, Replies.maintenance(page, close, isHead), close);
       return;
     }
+    upgradeTo = hasBody || http10 ? null : Headers.upgradeWanted(h);
     Headers.removeHopByHop(h);
+    if (upgradeTo != null) {
+      h.set(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE);
+      h.set(HttpHeaderNames.UPGRADE, upgradeTo);
+      // An answer other than 101 ends the connection: the client may have sent the new protocol's
+      // first bytes already, and they are no HTTP request.
+      keepAlive = false;
+    }
     if (chunked) {
       h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
@@ -271,6 +300,9 @@ final class Exchange implements ResponseReader.Sink {
   /** The client connection closed. */
   void clientGone() {
     phase = Deadline.NONE;
+    if (attempt != null && attempt.isStream() && streamEnd == null) {
+      streamEnd = RequestListener.StreamEnd.CLIENT;
+    }
     if (state != State.IDLE) {
       detachBackend();
       end(state == State.STREAMING ? status : 0, false);
@@ -334,7 +366,7 @@ final class Exchange implements ResponseReader.Sink {
     attempt.conn = c;
     c.exchange = this;
     // A client that knows no chunks (HTTP/1.0) gets a chunked body as its bare data.
-    c.reader.expect(this, isHead, http10);
+    c.reader.expect(this, isHead, http10, upgradeTo != null);
     Channel ch = c.channel();
     // One buffer, one write. A body waits until the head is out, so that a connection found dead
     // on the first write can still send the whole request elsewhere.
@@ -468,7 +500,11 @@ final class Exchange implements ResponseReader.Sink {
   public void responseHead(ResponseReader r) {
     ChannelHandlerContext ctx = client.ctx;
     int code = r.status;
-    if (code < 200) { // 1xx; no 101, since Upgrade is never forwarded
+    if (code == 101) { // the reader lets one through only to a request that asked to upgrade
+      openTunnel(r);
+      return;
+    }
+    if (code < 200) {
       if (code == 100) {
         // Only to a client that waits for it, and once: it then sends its body.
         if (!informational && HttpUtil.is100ContinueExpected(request)) {
@@ -488,6 +524,10 @@ final class Exchange implements ResponseReader.Sink {
       attempt.backend.recordFailure(ejectAfter);
     } else {
       attempt.backend.recordSuccess();
+    }
+    if (r.eventStream && !isHead) {
+      attempt.becomeStream(code); // a drain waits for requests, not for streams that may run for hours
+      proxy.listener.streamOpened(attempt.backend);
     }
     ByteBuf head = r.takeHead();
     chunkOut = false;
@@ -522,10 +562,46 @@ final class Exchange implements ResponseReader.Sink {
     flushClient = true;
   }
 
+  /**
+   * The backend switched protocols: the 101 goes to the client, and from now on the connection is
+   * a two-way byte tunnel, with backpressure both ways, until one side closes or it idles out.
+   */
+  private void openTunnel(ResponseReader r) {
+    phase = Deadline.NONE;
+    status = 101;
+    state = State.UPGRADED;
+    attempt.backend.recordSuccess();
+    attempt.becomeStream(101);
+    proxy.listener.streamOpened(attempt.backend);
+    ByteBuf head = r.takeHead();
+    head.writeBytes(Framing.UPGRADE_CONNECTION);
+    head.writeCharSequence("upgrade: " + upgradeTo + "\r\n\r\n", java.nio.charset.StandardCharsets.US_ASCII);
+    client.ctx.write(head, client.ctx.voidPromise());
+    flushClient = true;
+    lastActivity = proxy.clock.getAsLong();
+    arm(Deadline.TUNNEL_IDLE, tunnelIdleNanos);
+    client.tunnelOpened(); // the client's bytes are no longer HTTP
+  }
+
+  /** Bytes from the client, through the tunnel to the backend. */
+  void tunnelIn(ByteBuf data) {
+    BackendConnection conn = conn();
+    if (conn == null) {
+      data.release();
+      return;
+    }
+    lastActivity = proxy.clock.getAsLong();
+    conn.channel().write(data, conn.channel().voidPromise());
+    flushBackend = true;
+  }
+
   @Override
   public void responseBody(ByteBuf in, int from, int len) {
     if (len == 0) {
       return;
+    }
+    if (state == State.UPGRADED) {
+      lastActivity = proxy.clock.getAsLong();
     }
     ChannelHandlerContext ctx = client.ctx;
     flushClient = true;
@@ -549,6 +625,10 @@ final class Exchange implements ResponseReader.Sink {
 
   @Override
   public void responseEnd() {
+    if (state == State.UPGRADED) { // the backend closed its side of the tunnel
+      endStream(RequestListener.StreamEnd.BACKEND);
+      return;
+    }
     writePendingHead();
     if (chunkOut) {
       client.ctx.write(Framing.LAST_CHUNK.duplicate(), client.ctx.voidPromise());
@@ -645,6 +725,19 @@ final class Exchange implements ResponseReader.Sink {
         client.ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
         client.ctx.close(); // channelInactive releases the backend connection
         break;
+      case TUNNEL_IDLE:
+        if (state == State.UPGRADED) {
+          long idleSince = lastActivity;
+          if (now - idleSince >= tunnelIdleNanos) {
+            log.debug("tunnel of {} idle for {} ms: closed", client.clientIp,
+                TimeUnit.NANOSECONDS.toMillis(tunnelIdleNanos));
+            endStream(RequestListener.StreamEnd.PROXY);
+          } else {
+            phase = Deadline.TUNNEL_IDLE;
+            deadline = idleSince + tunnelIdleNanos;
+          }
+        }
+        break;
       case AWAIT:
         if (state != State.IDLE && conn() != null) {
           detachBackend();
@@ -693,6 +786,31 @@ final class Exchange implements ResponseReader.Sink {
     }
     cancel(Cancel.DRAIN_TIMEOUT);
     return true;
+  }
+
+  /** Closes the stream if it is one bound to {@code b} (its server stopped); true if it was. */
+  boolean cutStreamOf(Backend b) {
+    if (attempt == null || !attempt.isStream() || attempt.backend != b) {
+      return false;
+    }
+    endStream(RequestListener.StreamEnd.PROXY);
+    return true;
+  }
+
+  /**
+   * Ends a stream (a tunnel, an event stream) and its connections, both sides: whatever was
+   * already read goes out first. A stream has no next request on its connection.
+   */
+  private void endStream(RequestListener.StreamEnd how) {
+    if (streamEnd == null) {
+      streamEnd = how;
+    }
+    writePendingHead();
+    detachBackend();
+    phase = Deadline.NONE;
+    ChannelHandlerContext ctx = client.ctx;
+    ctx.flush();
+    ctx.close(); // channelInactive ends the exchange (clientGone), which reports the stream
   }
 
   /** Why an exchange is ended before its backend is done with it. */
@@ -763,9 +881,16 @@ final class Exchange implements ResponseReader.Sink {
 
   /** Reports the exchange and resets every field for the next one: the one place that does. */
   private void end(int s, boolean proxyError) {
-    releaseBackend(s);
     Backend b = attempt == null ? null : attempt.backend;
-    proxy.listener.completed(b, s, proxy.clock.getAsLong() - start, proxyError);
+    if (attempt != null && attempt.isStream()) {
+      proxy.listener.streamEnded(b, proxy.clock.getAsLong() - start,
+          streamEnd == null ? RequestListener.StreamEnd.BACKEND : streamEnd);
+    } else {
+      proxy.listener.completed(b, s, proxy.clock.getAsLong() - start, proxyError);
+    }
+    releaseBackend(s);
+    streamEnd = null;
+    upgradeTo = null;
     state = State.IDLE;
     request = null;
     attempt = null;

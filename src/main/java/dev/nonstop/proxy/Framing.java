@@ -24,6 +24,7 @@ final class Framing {
   static final byte[] CHUNKED = latin1("Transfer-Encoding: chunked\r\n");
   static final byte[] CLOSE = latin1("Connection: close\r\n");
   static final byte[] KEEP_ALIVE = latin1("Connection: keep-alive\r\n");
+  static final byte[] UPGRADE_CONNECTION = latin1("Connection: upgrade\r\n");
   private static final byte[] HTTP_11 = latin1(" HTTP/1.1\r\n");
   private static final byte[] COLON = latin1(": ");
 

@@ -33,6 +33,24 @@ final class Headers {
    * Proxy-Connection, Proxy-Authenticate, Proxy-Authorization, TE (but {@code TE: trailers} is
    * kept), Trailer, Transfer-Encoding (the caller re-frames) and Upgrade.
    */
+  /**
+   * The protocol a request asks to switch to: its Upgrade value when Connection names
+   * {@code upgrade}; null when it asks for none, or for h2c (HTTP/2 over cleartext is spoken to
+   * the proxy or not at all, never tunnelled to a backend that may not know it).
+   */
+  static String upgradeWanted(HttpHeaders h) {
+    String upgrade = h.get(HttpHeaderNames.UPGRADE);
+    if (upgrade == null || upgrade.isBlank() || !h.containsValue(HttpHeaderNames.CONNECTION, HttpHeaderValues.UPGRADE, true)) {
+      return null;
+    }
+    for (String token : upgrade.split(",")) {
+      if (token.trim().regionMatches(true, 0, "h2c", 0, 3)) {
+        return null;
+      }
+    }
+    return upgrade.trim();
+  }
+
   static void removeHopByHop(HttpHeaders h) {
     String connection = h.get(HttpHeaderNames.CONNECTION);
     if (connection != null) {

@@ -327,6 +327,29 @@ public final class Proxy implements AutoCloseable {
     return gate.open();
   }
 
+  /**
+   * Closes every stream (WebSocket and other tunnels, event streams) still open to {@code backend},
+   * both sides: its server has stopped, or its group is switched away from. Completes with how many.
+   */
+  public CompletableFuture<Integer> cutStreams(Backend backend) {
+    requireNonNull(backend, "backend");
+    if (backend.streams() == 0) {
+      return CompletableFuture.completedFuture(0);
+    }
+    AtomicInteger cut = new AtomicInteger();
+    AtomicInteger pending = new AtomicInteger(workers.size());
+    CompletableFuture<Integer> result = new CompletableFuture<>();
+    for (Worker w : workers.values()) {
+      w.loop.execute(() -> {
+        cut.addAndGet(w.cutStreams(backend));
+        if (pending.decrementAndGet() == 0) {
+          result.complete(cut.get());
+        }
+      });
+    }
+    return result;
+  }
+
   /** Non-null: every request gets the 503 maintenance page with this message. Null: off. */
   public void maintenance(String message) {
     maintenancePage = message == null ? null : Replies.maintenancePage(message);

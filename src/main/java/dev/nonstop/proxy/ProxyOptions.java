@@ -21,6 +21,9 @@ import java.time.Duration;
  * @param ioThreads event loops; 0 = one per core
  * @param transport the event loops' I/O: io_uring, epoll or NIO; AUTO takes the fastest available
  * @param limits what one client, and all of them together, may cost the proxy
+ * @param tunnelIdleTimeout a tunnel (a WebSocket after its 101, or another upgraded protocol)
+ *     with no byte either way for this long is closed; long by default (1 h), as such connections
+ *     may rightly sit quiet between messages
  * @param inheritedFd a TCP socket already bound and listening, given as a file descriptor of this
  *     process (a takeover's, or systemd's LISTEN_FDS), to serve on instead of binding {@code
  *     listen}, which is then ignored; -1 = none. The proxy owns it from then on and closes it.
@@ -37,13 +40,15 @@ public record ProxyOptions(
     int ioThreads,
     TransportKind transport,
     Limits limits,
-    int inheritedFd) {
+    int inheritedFd,
+    Duration tunnelIdleTimeout) {
 
   /** {@link #inheritedFd} when the proxy binds {@link #listen} itself. */
   public static final int NO_FD = -1;
 
   public ProxyOptions {
     requireNonNull(listen, "listen");
+    positive(tunnelIdleTimeout, "tunnelIdleTimeout");
     positive(connectTimeout, "connectTimeout");
     positive(responseTimeout, "responseTimeout");
     positive(idleTimeout, "idleTimeout");
@@ -79,65 +84,73 @@ public record ProxyOptions(
         0,
         TransportKind.AUTO,
         Limits.DEFAULT,
-        NO_FD);
+        NO_FD,
+        Duration.ofHours(1));
   }
 
   public ProxyOptions withResponseTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, timeout, idleTimeout, requestHeaderTimeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd, tunnelIdleTimeout);
   }
 
   public ProxyOptions withIdleTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, timeout, requestHeaderTimeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd, tunnelIdleTimeout);
   }
 
   public ProxyOptions withRequestHeaderTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout, timeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd, tunnelIdleTimeout);
   }
 
   public ProxyOptions withBackendKeepAlive(Duration keepAlive) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, keepAlive, maxTries, ejectAfter, ioThreads, transport, limits,
-        inheritedFd);
+        inheritedFd, tunnelIdleTimeout);
   }
 
   public ProxyOptions withEjectAfter(int failures) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, maxTries, failures, ioThreads, transport, limits,
-        inheritedFd);
+        inheritedFd, tunnelIdleTimeout);
   }
 
   public ProxyOptions withMaxTries(int tries) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, tries, ejectAfter, ioThreads, transport, limits,
-        inheritedFd);
+        inheritedFd, tunnelIdleTimeout);
   }
 
   public ProxyOptions withIoThreads(int threads) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, threads, transport, limits,
-        inheritedFd);
+        inheritedFd, tunnelIdleTimeout);
   }
 
   public ProxyOptions withTransport(TransportKind kind) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, kind, limits,
-        inheritedFd);
+        inheritedFd, tunnelIdleTimeout);
   }
 
   public ProxyOptions withLimits(Limits l) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, l,
-        inheritedFd);
+        inheritedFd, tunnelIdleTimeout);
   }
 
   /** Serve on the listening socket {@code fd} instead of binding {@link #listen}; -1: bind. */
   public ProxyOptions withInheritedFd(int fd) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits,
-        fd);
+        fd, tunnelIdleTimeout);
+  }
+
+  /** How long a tunnel (a WebSocket, after its 101) may go without a byte either way. */
+  public ProxyOptions withTunnelIdleTimeout(Duration timeout) {
+    return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
+        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits,
+        inheritedFd, timeout);
   }
 
   private static void positive(Duration d, String name) {

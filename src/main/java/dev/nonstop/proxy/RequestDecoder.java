@@ -56,6 +56,9 @@ final class RequestDecoder extends HttpRequestDecoder {
       in.skipBytes(in.readableBytes());
       return;
     }
+    if (client.holdsBytes()) {
+      return; // an upgrade's answer is awaited: what follows may be another protocol's bytes
+    }
     int from = in.readerIndex();
     int before = out.size();
     super.decode(ctx, in, out);

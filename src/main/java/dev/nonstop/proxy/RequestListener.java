@@ -26,4 +26,18 @@ public interface RequestListener {
    *     the same backend on a new connection), false when the backend failed (another one is tried)
    */
   default void retried(Backend backend, boolean staleConnection) {}
+
+  /** How a stream ended: by the client, by the backend (the app closed it), or by the proxy. */
+  enum StreamEnd { CLIENT, BACKEND, PROXY }
+
+  /**
+   * A response became a stream (a WebSocket or other upgraded tunnel, an event stream): it is
+   * reported apart from requests, once when it opens and once when it ends, never in latencies.
+   */
+  default void streamOpened(Backend backend) {}
+
+  /**
+   * @param lifeNanos from the request's first byte to the stream's end
+   */
+  default void streamEnded(Backend backend, long lifeNanos, StreamEnd how) {}
 }

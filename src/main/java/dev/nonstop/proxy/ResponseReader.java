@@ -58,6 +58,8 @@ final class ResponseReader {
 
   private static final byte[] HTTP_11 = {'H', 'T', 'T', 'P', '/', '1', '.', '1', ' '};
   private static final byte[] CRLF = {'\r', '\n'};
+  private static final byte[] CONTENT_TYPE = "content-type".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+  private static final byte[] EVENT_STREAM = "text/event-stream".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
   /** A byte of 0x01 or of 0x80 in every lane of a long: see {@link #nextControl}. */
   private static final long ONES = 0x0101010101010101L;
   private static final long HIGHS = 0x8080808080808080L;
@@ -67,6 +69,8 @@ final class ResponseReader {
   private int state = S_DONE;
   private boolean headRequest;
   private boolean dechunk;
+  /** The request asked for an upgrade: a 101 makes the connection a tunnel. */
+  private boolean upgrade;
   private ByteBuf partial;
   private long remaining;
   private long chunkSize;
@@ -86,6 +90,8 @@ final class ResponseReader {
   boolean chunked;
   /** Whether the backend keeps the connection open after this response. */
   boolean keepAlive;
+  /** The body is an event stream (Content-Type: text/event-stream): it may run for hours. */
+  boolean eventStream;
   /** Bytes came after the end of the response (known when it ends): the connection is out of step. */
   boolean trailingGarbage;
   private ByteBuf head;
@@ -105,10 +111,11 @@ final class ResponseReader {
    * Expects the response to a request just sent. {@code headRequest}: the request was a HEAD (no
    * body follows whatever the head says). {@code dechunk}: a chunked body is given as its data only.
    */
-  void expect(Sink sink, boolean headRequest, boolean dechunk) {
+  void expect(Sink sink, boolean headRequest, boolean dechunk, boolean upgrade) {
     this.sink = sink;
     this.headRequest = headRequest;
     this.dechunk = dechunk;
+    this.upgrade = upgrade;
     this.state = S_HEAD;
     this.scanned = 0;
     this.trailingGarbage = false;
@@ -253,6 +260,13 @@ final class ResponseReader {
     src.readerIndex(end);
     if (!parseHead(src, start, end)) {
       return false;
+    }
+    if (status == 101) { // parseHead lets one through only to a request that asked for an upgrade
+      sink.responseHead(this); // the sink takes the head: from here on, bytes both ways, raw
+      if (sink != null) {
+        state = S_CLOSE;
+      }
+      return true;
     }
     if (status < 200) {
       sink.responseHead(this); // 1xx: the sink may take its head; then the real head follows
@@ -411,7 +425,7 @@ final class ResponseReader {
       }
       code = code * 10 + d;
     }
-    if ((minor != 0 && minor != 1) || code < 100 || code == 101) {
+    if ((minor != 0 && minor != 1) || code < 100 || (code == 101 && !upgrade)) {
       return fail(code == 101 ? "a protocol switch nobody asked for" : "a bad status line");
     }
     status = code;
@@ -425,6 +439,7 @@ final class ResponseReader {
     boolean otherCoding = false;
     boolean close = false;
     boolean keep = false;
+    boolean events = false;
     int at = lineEnd + 1;
     while (true) {
       int le = b.indexOf(at, end, (byte) '\n');
@@ -496,6 +511,10 @@ final class ResponseReader {
           }
           break;
         default:
+          if (colon - at == CONTENT_TYPE.length && Headers.equalsIgnoreCase(b, at, colon, CONTENT_TYPE)) {
+            events = ve - vs >= EVENT_STREAM.length
+                && Headers.equalsIgnoreCase(b, vs, vs + EVENT_STREAM.length, EVENT_STREAM);
+          }
           break;
       }
       n++;
@@ -504,6 +523,7 @@ final class ResponseReader {
     lines[n] = at; // the empty line: each header line ends just before the next line starts
 
     this.chunked = chunked;
+    this.eventStream = events;
     framing = framing(code, chunked, otherCoding);
     keepAlive = !close && (minor == 1 || keep) && framing != UNTIL_CLOSE;
 

@@ -170,6 +170,20 @@ final class Worker {
     f.next = null;
   }
 
+  /** Closes the streams (tunnels, event streams) of {@code backend}, both sides; returns how many. */
+  int cutStreams(Backend backend) {
+    int n = 0;
+    ClientConnection f = connections;
+    while (f != null) {
+      ClientConnection next = f.next;
+      if (f.cutStreamOf(backend)) {
+        n++;
+      }
+      f = next;
+    }
+    return n;
+  }
+
   /** Cancels the exchanges bound to {@code backend}; returns how many. */
   int cancel(Backend backend) {
     int n = 0;

@@ -49,7 +49,7 @@ class ResponseReaderTest {
     Recorder(boolean dechunk) {
       this.dechunk = dechunk;
       this.reader = new ResponseReader(ByteBufAllocator.DEFAULT);
-      reader.expect(this, false, dechunk);
+      reader.expect(this, false, dechunk, false);
     }
 
     @Override
@@ -71,7 +71,7 @@ class ResponseReaderTest {
     @Override
     public void responseEnd() {
       seen.append("[end]");
-      reader.expect(this, false, dechunk);
+      reader.expect(this, false, dechunk, false);
     }
 
     @Override
