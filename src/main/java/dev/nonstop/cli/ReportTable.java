@@ -45,6 +45,14 @@ final class ReportTable {
     if (r.path("longestDrainMs").asLong() > 0) {
       out.append("; longest drain ").append(HistoryCommand.duration(r.path("longestDrainMs")));
     }
+    JsonNode st = r.path("streams");
+    if (st.isObject() && (st.path("opened").asLong() > 0 || st.path("closedByApp").asLong() > 0
+        || st.path("closedByProxy").asLong() > 0 || st.path("closedByClient").asLong() > 0)) {
+      out.append("\nstreams (WebSockets, event streams): ").append(st.path("opened").asLong()).append(" opened; closed by the app ")
+          .append(st.path("closedByApp").asLong()).append(", by the proxy ").append(st.path("closedByProxy").asLong())
+          .append(", by clients ").append(st.path("closedByClient").asLong()).append("; the longest ")
+          .append(HistoryCommand.duration(st.path("longestMs")));
+    }
     return out.append('\n').toString();
   }
 

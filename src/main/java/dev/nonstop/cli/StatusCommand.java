@@ -71,12 +71,13 @@ final class StatusCommand implements Callable<Integer> {
   }
 
   private static Table servers(JsonNode groups) {
-    Table table = new Table("RELEASE", "ROLE", "SERVER", "SLOT", "PID", "HEALTH", "ADMIN", "IN-FLIGHT", "REQUESTS");
+    Table table = new Table("RELEASE", "ROLE", "SERVER", "SLOT", "PID", "HEALTH", "ADMIN", "IN-FLIGHT", "STREAMS",
+        "REQUESTS");
     for (JsonNode g : groups) {
       for (JsonNode srv : g.path("servers")) {
         table.add(Table.cell(g, "release"), Table.cell(g, "role"), Table.cell(srv, "name"), Table.cell(srv, "slot"),
             Table.cell(srv, "pid"), Table.cell(srv, "health"), Table.cell(srv, "admin"),
-            Table.cell(srv, "inFlight"), Table.cell(srv, "requests"));
+            Table.cell(srv, "inFlight"), Table.cell(srv, "streams"), Table.cell(srv, "requests"));
       }
     }
     return table;

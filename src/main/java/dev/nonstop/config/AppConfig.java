@@ -40,4 +40,5 @@ public record AppConfig(
     InetSocketAddress preview,
     Path state,
     String balance,
-    Limits limits) {}
+    Limits limits,
+    Streams streams) {}

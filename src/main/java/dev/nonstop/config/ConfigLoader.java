@@ -33,11 +33,13 @@ public final class ConfigLoader {
   public static final String FILE_NAME = "nonstop.yml";
 
   static final List<String> KEYS = List.of("app", "listen", "admin", "instances", "run", "workdir", "env",
-      "health", "drain", "stop", "strategy", "batch", "surge", "keep-old", "preview", "state", "balance", "limits");
+      "health", "drain", "stop", "strategy", "batch", "surge", "keep-old", "preview", "state", "balance", "limits",
+      "streams");
   static final List<String> HEALTH_KEYS = List.of("path", "interval", "timeout", "rise", "fall", "deadline");
   static final List<String> STOP_KEYS = List.of("signal", "timeout");
   static final List<String> LIMITS_KEYS = List.of("max-connections", "max-body", "send-timeout", "min-body-rate",
       "body-rate-window", "max-buffer-memory");
+  static final List<String> STREAMS_KEYS = List.of("on-switch", "idle-timeout");
   static final List<String> SIGNALS = List.of("TERM", "INT", "HUP", "QUIT", "KILL");
   static final List<String> BALANCES = List.of("least-in-flight", "round-robin");
   private static final Set<String> PLACEHOLDERS = Set.of("version", "port", "instance");
@@ -110,6 +112,8 @@ public final class ConfigLoader {
     stop.allowOnly(STOP_KEYS);
     Section limits = sectionOrEmpty(top, "limits");
     limits.allowOnly(LIMITS_KEYS);
+    Section streams = sectionOrEmpty(top, "streams");
+    streams.allowOnly(STREAMS_KEYS);
     return new AppConfig(
         file, app, listen, admin, instances, run, workdir, env,
         healthCheck(health),
@@ -124,7 +128,21 @@ public final class ConfigLoader {
         preview(top, listen, admin),
         folder.resolve(top.text("state", ".nonstop", "a folder")).normalize(),
         top.parsed("balance", "least-in-flight", "least-in-flight or round-robin", ConfigLoader::balance),
-        limits(limits));
+        limits(limits),
+        new Streams(
+            streams.parsed("on-switch", Boolean.FALSE, "keep or close", ConfigLoader::onSwitch),
+            streams.duration("idle-timeout", Duration.ofHours(1), true)));
+  }
+
+  private static Boolean onSwitch(String word) {
+    switch (word) {
+      case "keep":
+        return Boolean.FALSE;
+      case "close":
+        return Boolean.TRUE;
+      default:
+        throw new IllegalArgumentException(word);
+    }
   }
 
   /** Loopback, the port after listen's: two apps on one host do not collide when listen differs by two. */

@@ -447,7 +447,8 @@ public final class Daemon implements Control, AutoCloseable {
 
   /** The proxy on listen; a port taken since the check is still one line, not Netty's trace. */
   private Proxy startProxy(int inheritedFd, Pool pool) throws DeployException {
-    ProxyOptions options = ProxyOptions.defaults(config.listen()).withLimits(config.limits());
+    ProxyOptions options = ProxyOptions.defaults(config.listen()).withLimits(config.limits())
+        .withTunnelIdleTimeout(config.streams().idleTimeout());
     if (inheritedFd >= 0) {
       options = options.withInheritedFd(inheritedFd);
     }

@@ -30,7 +30,9 @@ public record StatusView(
   /** @param role live, old (kept warm for rollback) or preview */
   public record GroupView(String release, String role, String until, List<ServerView> servers) {}
 
-  public record ServerView(String name, int slot, long pid, String health, String admin, int inFlight, long requests) {}
+  /** @param streams open WebSockets and event streams: long-lived, not counted in {@code inFlight} */
+  public record ServerView(String name, int slot, long pid, String health, String admin, int inFlight, int streams,
+      long requests) {}
 
   /**
    * @param pending settings of nonstop.yml (run, env, instances...) the running servers do not
@@ -71,7 +73,7 @@ public record StatusView(
       requests += b.responses(c);
     }
     return new ServerView(b.name(), s.slot(), s.instance().pid(), b.health().name(), b.adminState().name(),
-        b.inFlight(), requests);
+        b.inFlight(), b.streams(), requests);
   }
 
   private static String address(InetSocketAddress a) {

@@ -56,6 +56,7 @@ public final class BlueGreen {
         fleet.keepWarm(old);
         d.info("switched: the old group is kept warm for " + Fleet.format(fleet.config().keepOld())
             + " so that 'nonstop rollback' is a switch back");
+        closeStreamsOnSwitch(fleet, old, d);
       }));
     }
     String summary = "blue-green " + (from == null ? "" : from + " -> ") + to + ", " + instances + " servers"
@@ -78,6 +79,7 @@ public final class BlueGreen {
       fleet.endPreview();
       fleet.keepWarm(old);
       d.info("switched: the old group is kept warm for " + Fleet.format(fleet.config().keepOld()));
+      closeStreamsOnSwitch(fleet, old, d);
     }));
     return new Plan("promote " + preview.release(), steps, d -> { });
   }
@@ -95,6 +97,7 @@ public final class BlueGreen {
           synchronized (abandoned) {
             abandoned.addAll(old);
           }
+          closeStreamsOnSwitch(fleet, old, d);
         }),
         new Step("drain and stop the group that was live", d -> {
           List<Server> old = snapshot(abandoned);
@@ -106,6 +109,24 @@ public final class BlueGreen {
       List<Server> idle = warm.servers().stream().filter(s -> !fleet.live().contains(s)).toList();
       fleet.stop(idle, d);
     });
+  }
+
+  /**
+   * With {@code streams: {on-switch: close}}, the streams of the group switched away from close at
+   * once, and their clients reconnect to the live group. By default they stay: the old group is kept
+   * warm, and its servers close them when they are stopped.
+   */
+  private static void closeStreamsOnSwitch(Fleet fleet, List<Server> old, Deployment d) {
+    if (!fleet.config().streams().closeOnSwitch()) {
+      return;
+    }
+    int cut = 0;
+    for (Server s : old) {
+      cut += fleet.cutStreams(s);
+    }
+    if (cut > 0) {
+      d.info("closed " + cut + " stream(s) of the group switched away from (streams: on-switch: close)");
+    }
   }
 
   private static List<Server> snapshot(List<Server> servers) {

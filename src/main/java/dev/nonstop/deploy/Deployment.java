@@ -133,7 +133,9 @@ public final class Deployment implements Progress {
     Report r = new Report(id, kind, strategy.word(), from == null ? null : from.version(), to.version(),
         finalResult, startedAt.toString(), end.toString(), ms, List.copyOf(stepTimes), t.byRelease(),
         t.total(), t.failed(), t.appErrors(), t.proxyErrors(), t.p50Ms(), t.p99Ms(), t.maxMs(),
-        switchMicros, longestDrainNanos / 1_000_000, message, List.copyOf(drains));
+        switchMicros, longestDrainNanos / 1_000_000, message, List.copyOf(drains),
+        new Report.Streams(t.streams().opened(), t.streams().byClient(), t.streams().byApp(), t.streams().byProxy(),
+            t.streams().longestMs()));
     report = r;
     try {
       recorder.accept(r);

@@ -339,8 +339,33 @@ public final class Fleet implements AutoCloseable {
     changed();
     for (int i = 0; i < servers.size(); i++) {
       Integer code = waitExit(exits.get(i));
-      deployment.info("stopped " + servers.get(i).backend().name() + " (" + servers.get(i).release()
-          + ", slot " + servers.get(i).slot() + ")" + (code == null ? "" : ", exit code " + code));
+      Server s = servers.get(i);
+      deployment.info("stopped " + s.backend().name() + " (" + s.release() + ", slot " + s.slot() + ")"
+          + (code == null ? "" : ", exit code " + code));
+      int cut = cutStreams(s);
+      if (cut > 0) {
+        deployment.info("closed " + cut + " stream(s) of " + s.backend().name() + " its server left open");
+      }
+    }
+  }
+
+  /**
+   * Closes the streams (WebSockets, event streams) still open to {@code s}, both sides: its server
+   * has stopped (the app had its stop signal to close them well), or its group was switched away
+   * from with {@code streams: {on-switch: close}}. Returns how many.
+   */
+  public int cutStreams(Server s) {
+    if (s.backend().streams() == 0) {
+      return 0;
+    }
+    try {
+      return proxy.cutStreams(s.backend()).get(5, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      return 0;
+    } catch (ExecutionException | TimeoutException e) {
+      log.warn("closing the streams of {}: {}", s.backend().name(), e.toString());
+      return 0;
     }
   }
 
@@ -351,7 +376,10 @@ public final class Fleet implements AutoCloseable {
       live.remove(s);
       running.remove(s);
     }
-    return driver.stop(s.instance());
+    CompletableFuture<Integer> exit = driver.stop(s.instance());
+    // whatever streams the app left open go once it is gone (also for servers retired unwatched)
+    exit.whenComplete((code, e) -> proxy.cutStreams(s.backend()));
+    return exit;
   }
 
   private Integer waitExit(CompletableFuture<Integer> exit) throws InterruptedException {
@@ -440,7 +468,8 @@ public final class Fleet implements AutoCloseable {
   /** Serves {@code group} on the preview address until it is promoted or dropped. */
   public InetSocketAddress startPreview(Group group, InetSocketAddress address) {
     Pool pool = proxy.pool().withBackends(group.servers().stream().map(Server::backend).toList());
-    Proxy p = Proxy.start(ProxyOptions.defaults(address).withLimits(config.limits()), pool);
+    Proxy p = Proxy.start(ProxyOptions.defaults(address).withLimits(config.limits())
+        .withTunnelIdleTimeout(config.streams().idleTimeout()), pool);
     synchronized (this) {
       preview = group;
       previewProxy = p;

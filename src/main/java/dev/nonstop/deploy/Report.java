@@ -37,7 +37,16 @@ public record Report(
     Double switchMicros,
     long longestDrainMs,
     String message,
-    List<Drain> drains) {
+    List<Drain> drains,
+    Streams streams) {
+
+  /**
+   * Streams (WebSockets, event streams) during the deployment, apart from requests: how many opened,
+   * and how many ended, by the client, by the app (its server closed them, most often on its stop
+   * signal) and by the proxy (still open when their server had stopped, or switched away from);
+   * the longest one's life. Null in reports of earlier versions.
+   */
+  public record Streams(long opened, long closedByClient, long closedByApp, long closedByProxy, long longestMs) {}
 
   /** One step and how long it took. */
   public record StepTime(int step, String title, long ms, String result) {}

@@ -30,6 +30,23 @@ public final class Traffic implements RequestListener {
   }
 
   private final ConcurrentHashMap<String, Counters> byRelease = new ConcurrentHashMap<>();
+  // Streams (WebSockets, event streams): long by nature, so counted apart and never in latencies.
+  private final LongAdder streamsOpened = new LongAdder();
+  private final LongAdder[] streamsEnded = {new LongAdder(), new LongAdder(), new LongAdder()};
+  /** Lives of the streams that ended, in milliseconds, up to 30 days. */
+  private final ConcurrentHistogram streamLives = new ConcurrentHistogram(MAX_STREAM_MS, 2);
+  private static final long MAX_STREAM_MS = 30L * 24 * 3_600_000;
+
+  @Override
+  public void streamOpened(Backend backend) {
+    streamsOpened.increment();
+  }
+
+  @Override
+  public void streamEnded(Backend backend, long lifeNanos, StreamEnd how) {
+    streamsEnded[how.ordinal()].increment();
+    streamLives.recordValue(Math.min(MAX_STREAM_MS, Math.max(0, lifeNanos / 1_000_000)));
+  }
 
   @Override
   public void completed(Backend backend, int status, long latencyNanos, boolean proxyError) {
@@ -54,7 +71,26 @@ public final class Traffic implements RequestListener {
     Map<String, Counts> counts = new TreeMap<>();
     byRelease.forEach((release, c) -> counts.put(release,
         new Counts(c.requests.sum(), c.appErrors.sum(), c.proxyErrors.sum(), c.latency.copy())));
-    return new Snapshot(counts);
+    return new Snapshot(counts, new StreamCounts(streamsOpened.sum(), streamsEnded[0].sum(), streamsEnded[1].sum(),
+        streamsEnded[2].sum(), streamLives.copy()));
+  }
+
+  /**
+   * Streams so far: opened, and ended by the client, by the app (its server closed it) and by the
+   * proxy (its server had stopped, or it idled out); the lives of those that ended, in ms.
+   */
+  public record StreamCounts(long opened, long byClient, long byApp, long byProxy, Histogram lives) {
+    StreamCounts since(StreamCounts earlier) {
+      Histogram h = lives.copy();
+      h.subtract(earlier.lives);
+      return new StreamCounts(opened - earlier.opened, byClient - earlier.byClient, byApp - earlier.byApp,
+          byProxy - earlier.byProxy, h);
+    }
+
+    /** The longest life of a stream that ended, in milliseconds (0 if none did). */
+    public long longestMs() {
+      return lives.getTotalCount() == 0 ? 0 : lives.getMaxValue();
+    }
   }
 
   /** One release's counts at one moment. */
@@ -80,7 +116,7 @@ public final class Traffic implements RequestListener {
   }
 
   /** Counts of every release at one moment. */
-  public record Snapshot(Map<String, Counts> counts) {
+  public record Snapshot(Map<String, Counts> counts, StreamCounts streams) {
 
     /** Each release's traffic between {@code earlier} and this snapshot. */
     public Map<String, Counts> byReleaseSince(Snapshot earlier) {
@@ -108,7 +144,7 @@ public final class Traffic implements RequestListener {
       }
       Counts sum = new Counts(total, app, proxy, all);
       return new Delta(requests, total, app, proxy, sum.latencyMs(50), sum.latencyMs(99),
-          all.getTotalCount() == 0 ? 0 : all.getMaxValue() / 1000.0);
+          all.getTotalCount() == 0 ? 0 : all.getMaxValue() / 1000.0, streams.since(earlier.streams));
     }
   }
 
@@ -117,7 +153,7 @@ public final class Traffic implements RequestListener {
    * own answers), failures by cause, and latency in milliseconds.
    */
   public record Delta(Map<String, Long> byRelease, long total, long appErrors, long proxyErrors,
-      double p50Ms, double p99Ms, double maxMs) {
+      double p50Ms, double p99Ms, double maxMs, StreamCounts streams) {
     public long failed() {
       return appErrors + proxyErrors;
     }

@@ -50,6 +50,9 @@ final class BackendMeters {
   private void gauges(MeterRegistry registry, Backend b, Tags tags) {
     own.add(Gauge.builder("nonstop.backend.in.flight", b, Backend::inFlight)
         .description("Requests bound to the backend right now").tags(tags).strongReference(true).register(registry));
+    own.add(Gauge.builder("nonstop.backend.streams", b, Backend::streams)
+        .description("Open streams (WebSockets, event streams) of the backend: long-lived, not in flight")
+        .tags(tags).strongReference(true).register(registry));
     own.add(FunctionCounter.builder("nonstop.backend.failures", b, Backend::failures)
         .description("Connection failures and 5xx answers seen from live traffic").tags(tags).register(registry));
     for (Health h : Health.values()) {

@@ -76,6 +76,25 @@ public final class Metrics implements RequestListener, AutoCloseable {
   }
 
   @Override
+  public void streamOpened(Backend backend) {
+    traffic.streamOpened(backend);
+    if (backend != null && !byBackend.containsKey(backend)) {
+      meters(backend); // its gauges, open streams among them, from its first stream on
+    }
+  }
+
+  @Override
+  public void streamEnded(Backend backend, long lifeNanos, StreamEnd how) {
+    traffic.streamEnded(backend, lifeNanos, how);
+    streamsEnded.computeIfAbsent(how, h -> Counter.builder("nonstop.proxy.streams.closed")
+        .description("Streams (WebSockets, event streams) that ended, by who ended them: the client, "
+            + "the app, or the proxy (its server had stopped, or it idled out)")
+        .tag("by", h.name().toLowerCase(java.util.Locale.ROOT)).register(registry)).increment();
+  }
+
+  private final java.util.Map<StreamEnd, Counter> streamsEnded = new java.util.concurrent.ConcurrentHashMap<>();
+
+  @Override
   public void completed(Backend backend, int status, long latencyNanos, boolean proxyError) {
     traffic.completed(backend, status, latencyNanos, proxyError);
     BackendMeters m = backend == null ? alone : byBackend.get(backend);
@@ -126,7 +145,7 @@ public final class Metrics implements RequestListener, AutoCloseable {
       meters(b);
     }
     byBackend.forEach((b, m) -> {
-      if (!current.contains(b) && b.inFlight() == 0) {
+      if (!current.contains(b) && b.inFlight() == 0 && b.streams() == 0) {
         byBackend.remove(b);
         m.remove(registry);
       } else {

@@ -10,8 +10,9 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
 /**
- * The sample's routes: {@code /}, {@code /health}, {@code /slow?ms=N}. Runs on the server's
- * executor threads; its only shared state is the {@link InFlight} count.
+ * The sample's routes: {@code /}, {@code /health}, {@code /slow?ms=N}, and {@code /events}, a
+ * server-sent event stream of the version every half second. Runs on the server's executor
+ * threads; its shared state is the {@link InFlight} count and the stopping latch.
  */
 final class SampleHandler implements HttpHandler {
   private static final Pattern MS = Pattern.compile("(?:^|&)ms=(\\d{1,7})(?:&|$)");
@@ -19,14 +20,22 @@ final class SampleHandler implements HttpHandler {
 
   private final SampleOptions options;
   private final InFlight inFlight;
+  private final java.util.concurrent.CountDownLatch stopping;
 
-  SampleHandler(SampleOptions options, InFlight inFlight) {
+  SampleHandler(SampleOptions options, InFlight inFlight, java.util.concurrent.CountDownLatch stopping) {
     this.options = options;
     this.inFlight = inFlight;
+    this.stopping = stopping;
   }
 
   @Override
   public void handle(HttpExchange exchange) throws IOException {
+    if (exchange.getRequestURI().getPath().equals("/events")) {
+      try (exchange) {
+        events(exchange); // a stream, not a request: the server's stop does not wait for it
+      }
+      return;
+    }
     inFlight.enter();
     try (exchange) {
       if (options.logRequests()) {
@@ -64,6 +73,32 @@ final class SampleHandler implements HttpHandler {
       }
       case "/slow" -> slow(exchange);
       default -> send(exchange, 404, "not found: " + path + "\n");
+    }
+  }
+
+  /**
+   * Server-sent events: the version every half second, until the client goes or the server stops;
+   * then one last {@code event: bye}, as an app closes its streams on its stop signal.
+   */
+  private void events(HttpExchange exchange) throws IOException {
+    exchange.getResponseHeaders().set("Content-Type", "text/event-stream");
+    exchange.getResponseHeaders().set("Cache-Control", "no-cache");
+    exchange.sendResponseHeaders(200, 0);
+    OutputStream out = exchange.getResponseBody();
+    try {
+      for (int n = 1; ; n++) {
+        out.write(("data: v" + options.version() + " " + n + "\n\n").getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        if (stopping.await(500, java.util.concurrent.TimeUnit.MILLISECONDS)) {
+          out.write("event: bye\ndata: stopping\n\n".getBytes(StandardCharsets.UTF_8));
+          out.close();
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    } catch (IOException gone) {
+      // the client went away
     }
   }
 

@@ -22,6 +22,8 @@ public final class SampleServer {
 
   private final SampleOptions options;
   private final InFlight inFlight = new InFlight();
+  /** Counted down when the server stops: its event streams end then, as apps close theirs on TERM. */
+  private final java.util.concurrent.CountDownLatch stopping = new java.util.concurrent.CountDownLatch(1);
   private final ExecutorService executor;
   private final HttpServer server;
 
@@ -31,7 +33,7 @@ public final class SampleServer {
     this.executor = new ThreadPoolExecutor(32, 32, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         daemonThreads());
     this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
-    server.createContext("/", new SampleHandler(options, inFlight));
+    server.createContext("/", new SampleHandler(options, inFlight, stopping));
     server.setExecutor(executor);
   }
 
@@ -75,6 +77,7 @@ public final class SampleServer {
   /** Runs in the shutdown hook. */
   private void stop() {
     System.out.println("stopping: " + inFlight.count() + " requests in flight");
+    stopping.countDown(); // event streams say goodbye and end
     // stop(delay) closes the listener at once, then waits for exchanges. On JDK 17 it waits the
     // whole delay when none is in flight (JDK-8304065), so we count requests ourselves and end
     // that wait with stop(0) once ours reach zero.

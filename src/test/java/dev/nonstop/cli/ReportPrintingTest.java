@@ -19,7 +19,8 @@ class ReportPrintingTest extends AgainstAdminServer {
             new Report.StepTime(4, "batch 1/1: wait until healthy, then attach", 3755, "done")),
         Map.of("1.0.1", 410L), 410, 0, 0, 0, 1.25, 8.5, 31.0, null, 310, "1.0.2 is live after 4200 ms",
         List.of(new Report.Drain(1, "127.0.0.1:40001", "1.0.1", 305, 0),
-            new Report.Drain(1, "127.0.0.1:40002", "1.0.1", 310, 1)));
+            new Report.Drain(1, "127.0.0.1:40002", "1.0.1", 310, 1)),
+        new Report.Streams(3, 0, 2, 1, 5000));
   }
 
   @Test
@@ -39,7 +40,9 @@ class ReportPrintingTest extends AgainstAdminServer {
             + "2     120ms  done     batch 1/1: stop them\n",
         "4     3.8s   done     batch 1/1: wait until healthy, then attach\n",
         "requests: 410 served (1.0.1: 410), 0 failed (0 by the app, 0 by the proxy)\n",
-        "latency: p50 1.3 ms, p99 8.5 ms, max 31.0 ms; longest drain 310ms\n");
+        "latency: p50 1.3 ms, p99 8.5 ms, max 31.0 ms; longest drain 310ms\n",
+        "streams (WebSockets, event streams): 3 opened; closed by the app 2, by the proxy 1, by clients 0; "
+            + "the longest 5.0s\n");
   }
 
   @Test
@@ -47,7 +50,7 @@ class ReportPrintingTest extends AgainstAdminServer {
     Report r = report();
     control.history = List.of(new Report(r.id(), r.kind(), "blue-green", r.from(), r.to(), r.result(), r.startedAt(),
         r.endedAt(), r.durationMs(), r.steps(), r.requests(), r.total(), r.failed(), r.appErrors(), r.proxyErrors(),
-        r.p50Ms(), r.p99Ms(), r.maxMs(), 42.4, 0, r.message(), null));
+        r.p50Ms(), r.p99Ms(), r.maxMs(), 42.4, 0, r.message(), null, null));
 
     assertThat(cli.run("rollback")).isZero();
 
