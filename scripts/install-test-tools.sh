@@ -2,6 +2,8 @@
 # Installs the outside tools some tests use, on Debian. Safe to run again.
 #  - promtool (package prometheus): MetricsScrapeTest checks /metrics with a real Prometheus parser
 #  - chromium, and playwright-core from npm: DashboardBrowserTest drives the dashboard
+#  - express and ws from npm: the WebSocket backend of src/test/node-ws (NodeWsAppTest and the
+#    proxy's WebSocket tests run it)
 # Tests that need a tool skip with a message when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,3 +19,5 @@ if [[ ${#need[@]} -gt 0 ]]; then
 fi
 # playwright-core only drives the browser above: no browser download
 (cd src/test/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+# the Node WebSocket app the proxy's tests run as a backend
+(cd src/test/node-ws && npm ci --no-audit --no-fund --loglevel=error)
