@@ -4,6 +4,8 @@
 #  - chromium, and playwright-core from npm: DashboardBrowserTest drives the dashboard
 #  - systemd: SocketActivationTest starts up under systemd-socket-activate, SystemdCommandTest
 #    checks the printed units with systemd-analyze (neither needs systemd running)
+#  - express and ws from npm: the WebSocket backend of src/test/node-ws (NodeWsAppTest and the
+#    proxy's WebSocket tests run it)
 # Tests that need a tool skip with a message when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -20,3 +22,5 @@ if [[ ${#need[@]} -gt 0 ]]; then
 fi
 # playwright-core only drives the browser above: no browser download
 (cd src/test/browser && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error)
+# the Node WebSocket app the proxy's tests run as a backend
+(cd src/test/node-ws && npm ci --no-audit --no-fund --loglevel=error)
