@@ -43,13 +43,13 @@ import java.util.concurrent.TimeoutException;
  * fail the test with a message when it passes. Any thread may use a client; its socket lives on
  * an event loop shared by all clients (daemon threads, never shut down: they outlive each test).
  */
-final class WsClient implements AutoCloseable {
+public final class WsClient implements AutoCloseable {
   /** The end of a connection: the code and reason of the peer's Close frame, or a cut. */
-  record CloseStatus(int code, String reason) {
+  public record CloseStatus(int code, String reason) {
     /** The connection ended with no Close frame from the peer (code -1). */
     static final CloseStatus CUT = new CloseStatus(-1, "connection cut without a close frame");
 
-    boolean cut() {
+    public boolean cut() {
       return code == -1;
     }
 
@@ -60,7 +60,7 @@ final class WsClient implements AutoCloseable {
   }
 
   /** The server answered the handshake with {@code status} rather than 101. */
-  static final class HandshakeRefused extends IOException {
+  public static final class HandshakeRefused extends IOException {
     private final int status;
     private final String body;
 
@@ -92,7 +92,7 @@ final class WsClient implements AutoCloseable {
   }
 
   /** Opens a WebSocket to ws://address/path, waiting at most {@code timeout} for the handshake. */
-  static WsClient connect(InetSocketAddress address, String path, Duration timeout)
+  public static WsClient connect(InetSocketAddress address, String path, Duration timeout)
       throws IOException, InterruptedException {
     return connect(address, path, new DefaultHttpHeaders(), timeout);
   }
@@ -104,7 +104,7 @@ final class WsClient implements AutoCloseable {
    * @throws HandshakeRefused when the server answers with another status than 101
    * @throws IOException when the connection fails, closes or stays silent before the handshake
    */
-  static WsClient connect(InetSocketAddress address, String path, HttpHeaders headers,
+  public static WsClient connect(InetSocketAddress address, String path, HttpHeaders headers,
       Duration timeout) throws IOException, InterruptedException {
     requireNonNull(address, "address");
     requireNonNull(path, "path");
@@ -146,17 +146,17 @@ final class WsClient implements AutoCloseable {
   }
 
   /** Sends a text message in one frame; does not wait for it to be written. */
-  void send(String text) {
+  public void send(String text) {
     write(new TextWebSocketFrame(text));
   }
 
   /** Sends a binary message in one frame; does not wait for it to be written. */
-  void sendBinary(byte[] data) {
+  public void sendBinary(byte[] data) {
     write(new BinaryWebSocketFrame(Unpooled.wrappedBuffer(data)));
   }
 
   /** Sends one text message as a first frame and continuation frames, one per part. */
-  void sendFragmented(String... parts) {
+  public void sendFragmented(String... parts) {
     if (parts.length < 2) {
       throw new IllegalArgumentException("parts: " + parts.length + " (expected: >= 2)");
     }
@@ -182,12 +182,12 @@ final class WsClient implements AutoCloseable {
   }
 
   /** The next text message; fails if it is binary, or none comes within {@code timeout}. */
-  String receive(Duration timeout) throws InterruptedException {
+  public String receive(Duration timeout) throws InterruptedException {
     return handler.next(timeout, String.class);
   }
 
   /** The next binary message; fails if it is text, or none comes within {@code timeout}. */
-  byte[] receiveBinary(Duration timeout) throws InterruptedException {
+  public byte[] receiveBinary(Duration timeout) throws InterruptedException {
     return handler.next(timeout, byte[].class);
   }
 
@@ -196,7 +196,7 @@ final class WsClient implements AutoCloseable {
    * CloseStatus#CUT} when the connection ended without one. Messages not yet received are
    * skipped, not lost.
    */
-  CloseStatus awaitClose(Duration timeout) throws InterruptedException {
+  public CloseStatus awaitClose(Duration timeout) throws InterruptedException {
     try {
       return handler.closed().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
     } catch (ExecutionException e) {
@@ -207,26 +207,26 @@ final class WsClient implements AutoCloseable {
   }
 
   /** True until the connection ends (its TCP connection, not just the Close frame). */
-  boolean isOpen() {
+  public boolean isOpen() {
     return channel.isActive();
   }
 
   /** False while the client's own writes wait for the peer to read: backpressure reached it. */
-  boolean isWritable() {
+  public boolean isWritable() {
     return channel.isWritable();
   }
 
   /** Stops reading the socket: a slow reader, so that the peer's writes back up. */
-  void pauseReading() {
+  public void pauseReading() {
     channel.config().setAutoRead(false);
   }
 
-  void resumeReading() {
+  public void resumeReading() {
     channel.config().setAutoRead(true);
   }
 
   /** Closes the TCP connection at once, with no Close frame: a client that vanished. */
-  void cut() {
+  public void cut() {
     channel.close().syncUninterruptibly();
   }
 
