@@ -151,6 +151,8 @@ function serverTile(g, srv, now) {
           el('span', { text: 'port' }), el('b', { text: port(srv.name) }),
           el('span', { text: 'health' }), el('b', { text: srv.health.toLowerCase() }),
           el('span', { text: 'in flight' }), el('b', { text: String(srv.inFlight) }),
+          el('span', { text: 'streams', title: 'open WebSockets and event streams: long-lived, not in flight' }),
+          el('b', { text: String(srv.streams == null ? 0 : srv.streams) }),
           el('span', { text: 'req/s' }), el('b', { text: rate == null ? '…' : rate.toFixed(1) })));
 }
 
