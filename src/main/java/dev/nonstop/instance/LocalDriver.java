@@ -20,9 +20,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs servers as child processes of this JVM, from a {@link LaunchSpec}. The command runs
  * without a shell (see {@link Argv}), so an Instance's pid is the server itself. Each server leads
- * its own process group and session ({@code setsid}): it outlives this JVM (a crash or an upgrade
- * of Nonstop is not an outage), Ctrl-C in the terminal of {@code up} reaches only Nonstop, which
- * then stops the servers itself, and a stop signal goes to the whole group, so that what a server
+ * its own process group (see {@link #OWN_GROUP}): it outlives this JVM (a crash or an upgrade
+ * of Nonstop is not an outage), Ctrl-C in the terminal of {@code up} reaches only Nonstop (the
+ * terminal signals its foreground group), which then stops the servers itself, and a stop signal goes to the whole group, so that what a server
  * started (a shell's child, workers) stops with it. Each carries {@code NONSTOP_SERVER_ID} in its
  * environment, to be found again if Nonstop dies before it saved the pid. Any thread may call it;
  * it keeps no state besides the spec.
@@ -32,9 +32,22 @@ public final class LocalDriver implements Driver {
   private static final Pattern APP = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
   /** The variable naming a server, so that its process can be found by it. */
   public static final String SERVER_ID = "NONSTOP_SERVER_ID";
-  /** util-linux's setsid: it execs the command in a new session, keeping the pid. */
-  private static final String SETSID = Stream.of("/usr/bin/setsid", "/bin/setsid")
-      .filter(f -> Files.isExecutable(Path.of(f))).findFirst().orElse(null);
+  /**
+   * How a server is made the leader of a process group of its own, keeping its pid: Perl's
+   * setpgrp then exec (perl-base is Essential on Debian), else util-linux's setsid. Perl first:
+   * setsid also starts a session, and with the kernel's scheduler autogroups each session gets an
+   * equal share of the CPU, so every server would weigh as much as the whole proxy.
+   */
+  private static final List<String> OWN_GROUP = ownGroup();
+
+  private static List<String> ownGroup() {
+    if (Files.isExecutable(Path.of("/usr/bin/perl"))) {
+      return List.of("/usr/bin/perl", "-e",
+          "setpgrp(0, 0) or die \"setpgrp: $!\\n\"; exec { $ARGV[0] } @ARGV; die \"$ARGV[0]: $!\\n\"", "--");
+    }
+    return Stream.of("/usr/bin/setsid", "/bin/setsid").filter(f -> Files.isExecutable(Path.of(f)))
+        .findFirst().map(List::of).orElse(null);
+  }
 
   private final String app;
   private final LaunchSpec spec;
@@ -66,8 +79,8 @@ public final class LocalDriver implements Driver {
     Path logFile = spec.logDir().resolve(placement.logFileName());
     appendLine(logFile, "nonstop: starting " + placement.id() + " on port " + port + ": " + argv);
     List<String> command = withResolvedCommand(argv);
-    if (SETSID != null) {
-      // setsid would start and then fail to exec: find the command first, to say so here
+    if (OWN_GROUP != null) {
+      // the wrapper would start and then fail to exec: find the command first, to say so here
       String missing = runnable(command.get(0));
       if (missing != null) {
         String message = "cannot run '" + argv.get(0) + "' for " + placement.id() + " in " + spec.workdir()
@@ -75,7 +88,7 @@ public final class LocalDriver implements Driver {
         appendLine(logFile, "nonstop: " + message);
         throw new IOException(message);
       }
-      command = Stream.concat(Stream.of(SETSID), command.stream()).toList();
+      command = Stream.concat(OWN_GROUP.stream(), command.stream()).toList();
     }
     ProcessBuilder builder = new ProcessBuilder(command)
         .directory(spec.workdir().toFile())
