@@ -83,18 +83,21 @@ java_cmd=(java -Xms64m -Xmn32m -Xmx128m -XX:+UseSerialGC -XX:+PerfDisableSharedM
 
 dir=$(mktemp -d /tmp/ws-bench.XXXXXX)
 pids=() me_pid=""
+tree() { echo "$1"; local c; for c in $(ps -o pid= --ppid "$1" 2>/dev/null); do tree "$c"; done; }
 cleanup() {
-  # the proxy under test runs in a process group of its own (setsid), so that what it started
-  # (a build, say) goes with it
-  [[ -n $me_pid ]] && kill -- "-$me_pid" 2>/dev/null || true
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  # the proxy under test with whatever it started (./nonstop may be running a build): the whole
+  # tree, listed before anything ends, since an orphan loses its link to it. Not setsid and a kill
+  # of its group instead: a session of its own is a scheduler autogroup of its own, which on this
+  # kernel (sched_autogroup_enabled) cost a stand-in nginx a third of its rate beside the peers.
+  local all=("${pids[@]}")
+  [[ -n $me_pid ]] && all+=($(tree "$me_pid"))
+  for p in "${all[@]}"; do kill "$p" 2>/dev/null || true; done
   for _ in $(seq 1 50); do
-    alive=0
-    for p in $me_pid "${pids[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
+    local alive=0
+    for p in "${all[@]}"; do kill -0 "$p" 2>/dev/null && alive=1; done
     [[ $alive == 0 ]] && break; sleep 0.1
   done
-  [[ -n $me_pid ]] && kill -KILL -- "-$me_pid" 2>/dev/null || true
-  for p in "${pids[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
+  for p in "${all[@]}"; do kill -KILL "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$dir"
 }
@@ -155,7 +158,7 @@ for word in "$@"; do
   word=${word//\{backend2\}/127.0.0.1:$b2}
   if [[ $word == "{backends}" ]]; then cmd+=("127.0.0.1:$b1" "127.0.0.1:$b2"); else cmd+=("$word"); fi
 done
-setsid "${cmd[@]}" >"$dir/project.log" 2>&1 & me_pid=$!
+"${cmd[@]}" >"$dir/project.log" 2>&1 & me_pid=$!
 
 # every peer must upgrade and echo before anything is measured
 if ! "${java_cmd[@]}" WsLoad probe "$message" 20 "direct=ws://127.0.0.1:$b1/" "backend2=ws://127.0.0.1:$b2/" \
@@ -177,10 +180,13 @@ if ! "${java_cmd[@]}" WsLoad probe "$message" 5 "$name=ws://127.0.0.1:$pme/"; th
   tail -10 "$dir/project.log" >&2; exit 1
 fi
 
-echo "ws-bench: $rounds rounds of $seconds s over 4 targets, after 3 s of warm-up each: about $(( (rounds * seconds + 5) * 4 + 10 )) s" >&2
-if ! "${java_cmd[@]}" WsLoad run "$conns" "$message" "$threads" 3 "$seconds" "$rounds" "$backend_pid" \
-    "direct=ws://127.0.0.1:$b1/" "haproxy=ws://127.0.0.1:$php/" "nginx=ws://127.0.0.1:$pnx/" \
-    "$name=ws://127.0.0.1:$pme/" >"$dir/results"; then
+echo "ws-bench: $rounds rounds of $seconds s over 4 targets, after 3 s of warm-up each: about $(( (rounds * seconds + 3) * 4 + 5 )) s" >&2
+# in the background, so that a signal to this script alone ends the run at once (bash runs a
+# trap only after a foreground child has finished, but interrupts a wait)
+"${java_cmd[@]}" WsLoad run "$conns" "$message" "$threads" 3 "$seconds" "$rounds" "$backend_pid" \
+  "direct=ws://127.0.0.1:$b1/" "haproxy=ws://127.0.0.1:$php/" "nginx=ws://127.0.0.1:$pnx/" \
+  "$name=ws://127.0.0.1:$pme/" >"$dir/results" & pids+=($!)
+if ! wait $!; then
   kill -0 "$me_pid" 2>/dev/null || { echo "ws-bench: $name has exited; its output:" >&2; tail -20 "$dir/project.log" >&2; }
   echo "ws-bench: the run failed (above)" >&2; exit 1
 fi
