@@ -19,21 +19,21 @@
 # nginx and HAProxy, and the CPU that the load client and the backend used meanwhile (% of one
 # core), which shows whether either of them was the limit.
 #
-# How, and why so: backend and client are small Netty programs (bench/ws/*.java, compiled on
-# first use against the project's own Netty from Maven into bench/ws/target). Both ends in Java
-# keep the tools to what the project already needs (no npm). Measured here (2 cores, shared with
-# other builds, so with noise) against the npm `ws` package on Node 20:
-#   backend: the Netty echo costs ~7.5 us of CPU per round trip, Node `ws` ~10 us, and Node's
-#     one thread caps a backend at one core (~100k/s), where Netty uses both ports' traffic on
-#     as many event loops as there are cores (one process serves both backends);
-#   client: ~10-11 us per round trip for either, but a Node client stops at one core (107k/s at
-#     best here), where this one runs on --threads (2) event loops. The JDK's own
-#     java.net.http.WebSocket was not taken: one selector thread per HttpClient and futures per
-#     message, and no say in which thread reads.
-# So the ceiling is the machine: direct, client and backend together reached 60k-107k round
-# trips/s in these tests (varying with the other load on the machine), client at ~65% and
-# backend at ~50% of one core each at ~65k/s: neither is saturated, and a proxy in between must
-# share the same two cores with them, as nginx and HAProxy do here too.
+# How, and why so: backend and client are small Netty programs over epoll (bench/ws/*.java,
+# compiled on first use against the project's own Netty, which Maven resolves, into
+# bench/ws/target). Java at both ends needs no tool the project lacks (no npm), and here it is
+# the fastest choice. Measured on this 2-core machine against the npm `ws` package on Node 20:
+#   backend: the Netty echo costs ~7.5 us of CPU per round trip, Node `ws` ~10 us; and a Node
+#     process stops at one core, where one JVM serves both backend ports on as many event loops
+#     as there are cores;
+#   client: this one ~8-11 us per round trip on --threads (2) event loops; a Node `ws` client
+#     ~10 us but on one core only (107k/s at best). The JDK's java.net.http.WebSocket was not
+#     taken: one selector thread per HttpClient, and futures for every message.
+# Ceilings: "direct" ran at 117k-135k round trips/s when the machine was quiet, client and
+# backend at ~100% of a core each, i.e. the two of them fill both cores; through nginx or
+# HAProxy (55k-68k/s) each used ~55% of a core. So neither is the limit of a proxied run; the
+# proxy gets what is left of the two cores, as nginx and HAProxy do. The machine is shared:
+# rates swing by a third with other people's builds; read the ratios of one run.
 # A target that does not answer the handshake with 101 stops the run, e.g. "nonstop: the
 # handshake got HTTP 502, not 101". --name NAME names the proxy under test in the table (by
 # default the command's first word); --threads N sets the client's event loops.
@@ -48,7 +48,7 @@ while [[ $# -gt 0 ]]; do
     --threads) threads=$2; shift 2 ;;
     --name) name=$2; shift 2 ;;
     --) shift; break ;;
-    -h|--help) sed -n '2,41p' "$0"; exit 0 ;;
+    -h|--help) awk 'NR > 1 && !/^#/ {exit} NR > 1 {print}' "$0"; exit 0 ;;
     *) echo "ws-bench: unknown option $1" >&2; exit 2 ;;
   esac
 done

@@ -28,7 +28,6 @@ import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.net.ConnectException;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -312,7 +311,7 @@ public final class WsLoad {
         if (c.lastEcho == null) return fail(name + ": the handshake got 101, but no echo of a message came back within 5 s");
         if (!c.lastEcho.equals(run.payload)) {
           return fail(name + ": the echo differs from the message sent ("
-              + c.lastEcho.toString(StandardCharsets.UTF_8).length() + " bytes back)");
+              + c.lastEcho.readableBytes() + " bytes back for " + bytes + ")");
         }
         c.channel.writeAndFlush(new CloseWebSocketFrame()).addListener(f -> c.channel.close());
         c.channel.closeFuture().await(1, TimeUnit.SECONDS);
