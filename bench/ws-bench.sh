@@ -7,7 +7,9 @@
 # COMMAND starts the proxy under test in the foreground. In it, {listen} is replaced by the
 # address it must listen on and {backends} by the backend addresses, space-separated; {backend1}
 # and {backend2} name them one by one. From the project root:
-#   bench/ws-bench.sh -- ./nonstop proxy --listen {listen} --backend {backend1} --backend {backend2}
+#   bench/ws-bench.sh -- ./nonstop proxy --listen {listen} --backend {backend1} --backend {backend2} --no-health-check
+# (the echo backends answer a plain GET with 400: without --no-health-check Nonstop would find
+# them unhealthy and answer 503)
 #
 # What: each of --connections WebSocket connections (64) sends a --message BYTES text message
 # (32), waits for its echo and sends the next (closed loop), for --seconds (10) per measurement.
