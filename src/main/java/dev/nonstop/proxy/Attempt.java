@@ -18,8 +18,10 @@ final class Attempt {
   boolean bodyWritten;
   /** Counted in the backend's in-flight requests until {@link #release}. */
   private boolean acquired = true;
-  /** Counted in the backend's streams instead, until {@link #release}. */
+  /** The response became a stream (a tunnel, an event stream); it stays one once it did. */
   private boolean stream;
+  /** Counted in the backend's streams, until {@link #release}. */
+  private boolean streamCounted;
 
   Attempt(Backend backend) {
     this.backend = backend;
@@ -31,8 +33,8 @@ final class Attempt {
     if (acquired) {
       acquired = false;
       backend.release(status);
-    } else if (stream) {
-      stream = false;
+    } else if (streamCounted) {
+      streamCounted = false;
       backend.streamClosed();
     }
   }
@@ -42,6 +44,7 @@ final class Attempt {
     if (acquired) {
       acquired = false;
       stream = true;
+      streamCounted = true;
       backend.streamOpened(status);
     }
   }

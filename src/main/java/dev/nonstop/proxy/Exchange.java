@@ -431,6 +431,9 @@ final class Exchange implements ResponseReader.Sink {
   /** The current attempt failed before the response was whole (or timed out). */
   private void backendFailed(boolean timeout) {
     Attempt a = attempt;
+    if (a.isStream() && streamEnd == null) {
+      streamEnd = RequestListener.StreamEnd.BACKEND; // its server went away mid-stream
+    }
     Backend backend = a.backend;
     clientPaused = false;
     backendPaused = false;

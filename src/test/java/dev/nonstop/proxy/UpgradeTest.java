@@ -195,4 +195,43 @@ class UpgradeTest {
       }
     }
   }
+
+  @Test
+  void anEventStreamIsReportedAsAStreamHoweverItEndsAndNeverAsARequest() throws Exception {
+    try (SocketBackend backend = new SocketBackend((socket, b) -> {
+          b.readRequest(socket.getInputStream());
+          OutputStream out = socket.getOutputStream();
+          out.write(("HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nTransfer-Encoding: chunked\r\n\r\n"
+              + "9\r\ndata: 1\n\n\r\n").getBytes(ISO_8859_1));
+          out.flush();
+          socket.getInputStream().read(); // until the test lets the server die, mid-stream
+        })) {
+      Backend b = backend.backend("b");
+      List<String> heard = new java.util.concurrent.CopyOnWriteArrayList<>();
+      try (Proxy proxy = proxyTo(backend, b); Socket s = new Socket()) {
+        proxy.listener(new RequestListener() {
+          @Override
+          public void completed(Backend x, int status, long latencyNanos, boolean proxyError) {
+            heard.add("request " + status);
+          }
+
+          @Override
+          public void streamEnded(Backend x, long lifeNanos, StreamEnd how) {
+            heard.add("stream " + how);
+          }
+        });
+        s.connect(proxy.address());
+        s.setSoTimeout(10_000);
+        s.getOutputStream().write("GET /events HTTP/1.1\r\nHost: x\r\n\r\n".getBytes(ISO_8859_1));
+        assertThat(readHead(s.getInputStream())).contains("text/event-stream");
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.streams() == 1);
+        assertThat(b.inFlight()).isZero();
+
+        backend.kill(); // the server dies without ending its stream
+
+        await().atMost(Duration.ofSeconds(10)).until(() -> b.streams() == 0 && !heard.isEmpty());
+        assertThat(heard).containsExactly("stream BACKEND");
+      }
+    }
+  }
 }
