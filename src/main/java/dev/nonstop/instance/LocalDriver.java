@@ -248,8 +248,12 @@ public final class LocalDriver implements Driver {
   }
 
   private void environment(Map<String, String> env, Placement placement) {
-    // socket activation's variables are Nonstop's, not for its servers
+    // socket activation's variables are Nonstop's, not for its servers; so is the malloc arena
+    // limit the launcher sets for Nonstop's own JVM (a user's own setting is passed on)
     env.keySet().removeAll(List.of("LISTEN_FDS", "LISTEN_PID", "LISTEN_FDNAMES"));
+    if (env.remove("NONSTOP_SET_MALLOC_ARENA_MAX") != null) {
+      env.remove("MALLOC_ARENA_MAX");
+    }
     env.putAll(spec.env());
     env.put("PORT", Integer.toString(placement.port()));
     env.put("NONSTOP_APP", app);
