@@ -172,25 +172,21 @@ final class Worker {
 
   /** Closes the streams (tunnels, event streams) of {@code backend}, both sides; returns how many. */
   int cutStreams(Backend backend) {
-    int n = 0;
-    ClientConnection f = connections;
-    while (f != null) {
-      ClientConnection next = f.next;
-      if (f.cutStreamOf(backend)) {
-        n++;
-      }
-      f = next;
-    }
-    return n;
+    return forEachConnection(f -> f.cutStreamOf(backend));
   }
 
   /** Cancels the exchanges bound to {@code backend}; returns how many. */
   int cancel(Backend backend) {
+    return forEachConnection(f -> f.cancelIfBoundTo(backend));
+  }
+
+  /** Runs {@code action} on every client connection (it may close them); returns how many said true. */
+  private int forEachConnection(java.util.function.Predicate<ClientConnection> action) {
     int n = 0;
     ClientConnection f = connections;
     while (f != null) {
       ClientConnection next = f.next;
-      if (f.cancelIfBoundTo(backend)) {
+      if (action.test(f)) {
         n++;
       }
       f = next;
