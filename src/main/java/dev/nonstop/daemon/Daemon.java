@@ -143,7 +143,7 @@ public final class Daemon implements Control, AutoCloseable {
       d.boot(version, progress, launch.inheritedFd(), null);
       return d;
     } catch (DeployException | InterruptedException | RuntimeException e) {
-      d.close();
+      d.closeKeepingServers();
       throw e;
     }
   }
@@ -169,9 +169,9 @@ public final class Daemon implements Control, AutoCloseable {
       d.boot(null, progress, taken.fd("listen"), taken);
       return d;
     } catch (DeployException | InterruptedException | RuntimeException e) {
-      taken.close(); // before serving(): the old daemon carries on
+      taken.close(); // before serving(): the old daemon carries on, with the servers
       if (d != null) {
-        d.close();
+        d.closeKeepingServers();
       }
       throw e;
     }
@@ -224,6 +224,9 @@ public final class Daemon implements Control, AutoCloseable {
     Pool first = Pool.empty(Selector.named(config.balance()))
         .withBackends(probed.stream().filter(b -> b.health() == Health.UP).toList());
     proxy = startProxy(inheritedFd, first);
+    if (taken != null) {
+      refuseMovedListen();
+    }
     proxy.listener(metrics);
     if (doc.maintenance() != null) {
       proxy.maintenance(doc.maintenance());
@@ -306,6 +309,20 @@ public final class Daemon implements Control, AutoCloseable {
         }
         Thread.sleep(50);
       }
+    }
+  }
+
+  /** A takeover keeps the socket it was given: a {@code listen} edited since cannot apply. */
+  private void refuseMovedListen() throws DeployException {
+    InetSocketAddress serving = proxy.address();
+    InetSocketAddress wanted = config.listen();
+    boolean same = serving.getPort() == wanted.getPort()
+        && (wanted.getAddress() == null || wanted.getAddress().equals(serving.getAddress()));
+    if (!same) {
+      throw new DeployException("listen: " + wanted.getHostString() + ":" + wanted.getPort()
+          + " in " + config.file().getFileName() + ", but the running daemon listens on "
+          + serving.getHostString() + ":" + serving.getPort() + ", and a takeover keeps that socket: "
+          + "to move, stop 'nonstop up' and start it again");
     }
   }
 
@@ -688,13 +705,17 @@ public final class Daemon implements Control, AutoCloseable {
 
   /**
    * After a takeover: stops accepting, lets the connections finish their requests, and ends this
-   * daemon without stopping a server: they are the newcomer's now. Its lock goes before the
-   * handover connection closes, which tells the newcomer this process is gone.
+   * daemon without stopping a server: they are the newcomer's now.
    */
   private void leave(long newcomer) {
+    if (!claimClose()) {
+      return;
+    }
     log.info("pid {} serves now: no longer accepting, draining the connections", newcomer);
-    if (admin != null) {
-      admin.close();
+    AdminServer a = admin;
+    admin = null; // its port goes first: the newcomer binds it once this process is gone
+    if (a != null) {
+      a.close();
     }
     try {
       int cut = proxy.handOff(config.drain()).get(config.drain().toMillis() + 5_000, TimeUnit.MILLISECONDS);
@@ -702,13 +723,48 @@ public final class Daemon implements Control, AutoCloseable {
     } catch (Exception e) {
       log.warn("drain after the takeover: {}", e.toString());
     }
-    fleet.leave();
-    checker.close();
-    metrics.close();
-    proxy.close();
+    release();
+    left.complete(newcomer);
+  }
+
+  /**
+   * Ends a daemon whose start failed without stopping a server: the boot's own undo stopped those
+   * it started; those it took over run on (for the running daemon of a takeover, or, recorded in
+   * the state file, for the next {@code up}).
+   */
+  private void closeKeepingServers() {
+    if (claimClose()) {
+      release();
+    }
+  }
+
+  /** True for the one caller that may end this daemon: a close, a failed start, or a hand-over. */
+  private synchronized boolean claimClose() {
+    if (gone) {
+      return false;
+    }
+    gone = true;
+    return true;
+  }
+
+  /**
+   * Lets go of everything but the servers. The handover socket goes last: its end tells a newcomer
+   * that this daemon is gone and the state folder's lock is free.
+   */
+  private void release() {
+    if (admin != null) {
+      admin.close();
+    }
     deployer.shutdownNow();
-    synchronized (this) {
-      gone = true;
+    if (fleet != null) {
+      fleet.leave();
+    }
+    if (checker != null) {
+      checker.close();
+    }
+    metrics.close();
+    if (proxy != null) {
+      proxy.close();
     }
     if (lock != null) {
       lock.close();
@@ -716,7 +772,6 @@ public final class Daemon implements Control, AutoCloseable {
     if (handover != null) {
       handover.close();
     }
-    left.complete(newcomer);
   }
 
   // ---- deployments ----
@@ -849,11 +904,8 @@ public final class Daemon implements Control, AutoCloseable {
    */
   @Override
   public void close() {
-    synchronized (this) {
-      if (gone) {
-        return; // handed over: nothing here is this daemon's any more
-      }
-      gone = true;
+    if (!claimClose()) {
+      return; // handed over, or closed already: nothing here is this daemon's to stop
     }
     if (handover != null) {
       handover.close();

@@ -9,6 +9,7 @@ import dev.nonstop.cli.Main;
 import dev.nonstop.config.AppConfig;
 import dev.nonstop.config.ConfigLoader;
 import dev.nonstop.demo.Load;
+import dev.nonstop.instance.Ports;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -165,6 +166,36 @@ class TakeoverTest {
     assertThat(rollback.out()).contains("by switching back");
     assertThat(status().path("live").asText()).isEqualTo("1.0.1");
     assertThat(livePids()).containsExactlyInAnyOrderElementsOf(first);
+  }
+
+  @Test
+  void aNewcomerThatFailsAfterTakingTheServersLeavesThemToTheRunningDaemon() throws Exception {
+    file = dir.resolve("nonstop.yml");
+    String original = Fixture.yaml(2, "");
+    Files.writeString(file, original);
+    AppConfig config = ConfigLoader.load(file);
+    UpProcess old = up("--version", "1.0.1");
+    List<Long> servers = livePids();
+    steadyLoad(config);
+
+    // it adopts the servers, then cannot tell systemd its pid: it gives up before serving
+    UpProcess failing = UpProcess.start(java.util.Map.of("NOTIFY_SOCKET", dir.resolve("nobody").toString()),
+        file, "--takeover");
+    assertThat(failing.exitCode(60)).isEqualTo(1);
+    assertThat(failing.output()).contains("systemd was not told");
+    // a listen edited since cannot move with the socket
+    Files.writeString(file, original.replaceFirst("listen: 127.0.0.1:\\d+", "listen: 127.0.0.1:" + Ports.free()));
+    UpProcess moved = UpProcess.start(file, "--takeover");
+    assertThat(moved.exitCode(60)).isEqualTo(1);
+    assertThat(moved.output()).contains("a takeover keeps that socket");
+    Files.writeString(file, original);
+
+    moreTraffic();
+    load.close();
+    assertThat(load.snapshot().failed()).as("%s", load.snapshot().failures()).isZero();
+    assertThat(old.process.isAlive()).isTrue();
+    assertThat(livePids()).containsExactlyInAnyOrderElementsOf(servers);
+    assertThat(cli("deploy", "1.0.2").code()).as("the running daemon takes changes again").isZero();
   }
 
   @Test
