@@ -342,10 +342,6 @@ public final class Fleet implements AutoCloseable {
       Server s = servers.get(i);
       deployment.info("stopped " + s.backend().name() + " (" + s.release() + ", slot " + s.slot() + ")"
           + (code == null ? "" : ", exit code " + code));
-      int cut = cutStreams(s);
-      if (cut > 0) {
-        deployment.info("closed " + cut + " stream(s) of " + s.backend().name() + " its server left open");
-      }
     }
   }
 
@@ -377,7 +373,7 @@ public final class Fleet implements AutoCloseable {
       running.remove(s);
     }
     CompletableFuture<Integer> exit = driver.stop(s.instance());
-    // whatever streams the app left open go once it is gone (also for servers retired unwatched)
+    // whatever streams the app left open go once it is gone (the report counts them)
     exit.whenComplete((code, e) -> proxy.cutStreams(s.backend()));
     return exit;
   }

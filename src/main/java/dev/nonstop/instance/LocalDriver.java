@@ -194,21 +194,20 @@ public final class LocalDriver implements Driver {
 
   /** Stops a process left by an earlier Nonstop that is not adopted: its group gets TERM, then KILL. */
   public static void stopStray(ProcessId process, java.time.Duration timeout) {
-    if (!signalGroup(process, "TERM")) {
-      ProcessHandle.of(process.pid()).filter(h -> process.alive()).ifPresent(ProcessHandle::destroy);
-    }
-    long deadline = System.nanoTime() + timeout.toNanos();
-    while (process.alive() && System.nanoTime() < deadline) {
+    ProcessHandle.of(process.pid()).filter(h -> process.alive()).ifPresent(h -> {
+      if (!signalGroup(process, "TERM")) {
+        h.destroy();
+      }
       try {
-        Thread.sleep(20);
+        h.onExit().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
       } catch (InterruptedException e) {
         Thread.currentThread().interrupt();
-        break;
+      } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+        if (!signalGroup(process, "KILL")) {
+          h.destroyForcibly();
+        }
       }
-    }
-    if (process.alive() && !signalGroup(process, "KILL")) {
-      ProcessHandle.of(process.pid()).filter(h -> process.alive()).ifPresent(ProcessHandle::destroyForcibly);
-    }
+    });
   }
 
   /** The server's output goes to its log; where that cannot be written (a full disk), nowhere. */

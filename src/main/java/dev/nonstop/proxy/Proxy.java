@@ -26,7 +26,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
@@ -264,20 +263,22 @@ public final class Proxy implements AutoCloseable {
     if (result.isDone()) {
       return;
     }
-    AtomicInteger cancelled = new AtomicInteger();
-    AtomicInteger pending = new AtomicInteger(workers.size());
+    onEveryLoop(w -> w.cancel(backend)).thenAccept(n -> {
+      if (n > 0) {
+        log.info("drain of {} timed out: {} requests cancelled", backend.name(), n);
+      }
+      result.complete(n);
+    });
+  }
+
+  /** Runs {@code task} on every event loop, each on its own; completes with the sum of what they return. */
+  private CompletableFuture<Integer> onEveryLoop(java.util.function.ToIntFunction<Worker> task) {
+    List<CompletableFuture<Integer>> each = new ArrayList<>();
     for (Worker w : workers.values()) {
-      w.loop.execute(() -> {
-        cancelled.addAndGet(w.cancel(backend));
-        if (pending.decrementAndGet() == 0) {
-          int n = cancelled.get();
-          if (n > 0) {
-            log.info("drain of {} timed out: {} requests cancelled", backend.name(), n);
-          }
-          result.complete(n);
-        }
-      });
+      each.add(CompletableFuture.supplyAsync(() -> task.applyAsInt(w), w.loop));
     }
+    return CompletableFuture.allOf(each.toArray(new CompletableFuture<?>[0]))
+        .thenApply(v -> each.stream().mapToInt(CompletableFuture::join).sum());
   }
 
   /**
@@ -336,18 +337,7 @@ public final class Proxy implements AutoCloseable {
     if (backend.streams() == 0) {
       return CompletableFuture.completedFuture(0);
     }
-    AtomicInteger cut = new AtomicInteger();
-    AtomicInteger pending = new AtomicInteger(workers.size());
-    CompletableFuture<Integer> result = new CompletableFuture<>();
-    for (Worker w : workers.values()) {
-      w.loop.execute(() -> {
-        cut.addAndGet(w.cutStreams(backend));
-        if (pending.decrementAndGet() == 0) {
-          result.complete(cut.get());
-        }
-      });
-    }
-    return result;
+    return onEveryLoop(w -> w.cutStreams(backend));
   }
 
   /** Non-null: every request gets the 503 maintenance page with this message. Null: off. */
@@ -380,13 +370,7 @@ public final class Proxy implements AutoCloseable {
 
   /** Idle pooled backend connections over all event loops; for tests and status. */
   int idleConnections() {
-    List<CompletableFuture<Integer>> counts = new ArrayList<>();
-    for (Worker w : workers.values()) {
-      CompletableFuture<Integer> n = new CompletableFuture<>();
-      w.loop.execute(() -> n.complete(w.pool.size()));
-      counts.add(n);
-    }
-    return counts.stream().mapToInt(CompletableFuture::join).sum();
+    return onEveryLoop(w -> w.pool.size()).join();
   }
 
   /** Stops accepting, closes every connection, shuts the event loops down and waits for it. */
