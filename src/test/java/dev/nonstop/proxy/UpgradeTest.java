@@ -90,6 +90,24 @@ class UpgradeTest {
   }
 
   @Test
+  void bytesSentRightAfterTheUpgradeRequestWaitUnparsedAndGoThroughTheTunnel() throws Exception {
+    AtomicReference<String> seen = new AtomicReference<>();
+    try (SocketBackend backend = echoAfter101(seen)) {
+      Backend b = backend.backend("b");
+      try (Proxy proxy = proxyTo(backend, b); Socket s = new Socket()) {
+        s.connect(proxy.address());
+        s.setSoTimeout(10_000);
+        // the new protocol's first bytes in the same packet as the request: no HTTP request, never parsed as one
+        String early = "GET /early HTTP/1.1\r\n\r\n";
+        s.getOutputStream().write((UPGRADE_REQUEST + early).getBytes(ISO_8859_1));
+        assertThat(readHead(s.getInputStream())).startsWith("HTTP/1.1 101");
+        assertThat(readN(s.getInputStream(), early.length())).isEqualTo(early.toUpperCase(java.util.Locale.ROOT));
+        assertThat(backend.requests.get()).isEqualTo(1);
+      }
+    }
+  }
+
+  @Test
   void theBackendClosingItsSideClosesTheClientsAndCuttingStreamsClosesBoth() throws Exception {
     AtomicReference<String> seen = new AtomicReference<>();
     try (SocketBackend backend = echoAfter101(seen)) {
