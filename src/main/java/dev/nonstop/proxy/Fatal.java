@@ -1,5 +1,6 @@
 package dev.nonstop.proxy;
 
+import java.io.OutputStream;
 import java.io.PrintStream;
 
 /**
@@ -39,9 +40,17 @@ public final class Fatal {
     }
   }
 
-  /** Ends the process now, after one last line on {@code err}: no shutdown hook runs. */
+  /**
+   * Ends the process now, after one last line on {@code err}: no shutdown hook runs. Other
+   * threads' later writes to System.err (a log line or stack trace of the same error, seen by
+   * another event loop) go nowhere from here on, and one already being written ends before this
+   * line, so the line is the last one.
+   */
   static void halt(PrintStream err, String why) {
     try {
+      if (err == System.err) {
+        System.setErr(new PrintStream(OutputStream.nullOutputStream()));
+      }
       err.println("nonstop: fatal: " + why + "; exiting so that a supervisor can restart it");
       err.flush();
     } finally {
