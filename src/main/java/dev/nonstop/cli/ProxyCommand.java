@@ -10,8 +10,11 @@ import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
 import dev.nonstop.proxy.Limits;
 import dev.nonstop.proxy.Proxy;
+import dev.nonstop.proxy.Certificates;
+import dev.nonstop.proxy.FrontDoor;
 import dev.nonstop.proxy.ProxyOptions;
 import dev.nonstop.proxy.TransportKind;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -66,6 +69,18 @@ final class ProxyCommand implements Callable<Integer> {
   @Option(names = "--no-health-check", description = "Do not probe the backends.")
   boolean noHealthCheck;
 
+  @Option(names = "--tls-cert", paramLabel = "FILE", description = "Serve TLS with this PEM certificate chain; repeat with --tls-key for more certificates, chosen by the name the client asks for (SNI); the first is the default. Files are reloaded when they change.")
+  List<Path> tlsCerts = new ArrayList<>();
+
+  @Option(names = "--tls-key", paramLabel = "FILE", description = "The PEM private key of the --tls-cert in the same position.")
+  List<Path> tlsKeys = new ArrayList<>();
+
+  @Option(names = "--no-http2", description = "With TLS, offer only HTTP/1.1 (ALPN); HTTP/2 is offered by default.")
+  boolean noHttp2;
+
+  @Option(names = "--h2c", description = "Without TLS, also speak HTTP/2 to clients that open with its preface (prior knowledge), as a TLS-ending load balancer in front does.")
+  boolean h2c;
+
   @Spec CommandSpec spec;
 
   @Override
@@ -76,7 +91,8 @@ final class ProxyCommand implements Callable<Integer> {
     try {
       options = ProxyOptions.defaults(Backend.parseAddress(listen)).withIoThreads(ioThreads)
           .withTransport(TransportKind.parse(transport))
-          .withLimits(limits());
+          .withLimits(limits())
+          .withFront(frontDoor());
       Selector selector = Selector.named(balance);
       check = HealthCheck.DEFAULT.withPath(healthPath);
       List<Backend> list = new ArrayList<>();
@@ -117,6 +133,30 @@ final class ProxyCommand implements Callable<Integer> {
     // and let the JVM end when the hook is done.
     new CountDownLatch(1).await();
     return 0;
+  }
+
+  /** TLS and HTTP/2 as the flags ask; the exception names the flag and what was expected. */
+  private FrontDoor frontDoor() {
+    if (tlsCerts.size() != tlsKeys.size()) {
+      throw new IllegalArgumentException("--tls-cert given " + tlsCerts.size() + " times, --tls-key "
+          + tlsKeys.size() + " times (expected: one --tls-key for each --tls-cert, in the same order)");
+    }
+    if (tlsCerts.isEmpty()) {
+      if (noHttp2) {
+        throw new IllegalArgumentException("--no-http2 without --tls-cert (expected: HTTP/2 is "
+            + "offered only with TLS, or as --h2c)");
+      }
+      return new FrontDoor(null, h2c);
+    }
+    if (h2c) {
+      throw new IllegalArgumentException("--h2c with --tls-cert (expected: one of them; with TLS, "
+          + "HTTP/2 is agreed by ALPN)");
+    }
+    List<Certificates.Source> sources = new ArrayList<>();
+    for (int i = 0; i < tlsCerts.size(); i++) {
+      sources.add(new Certificates.Source(tlsCerts.get(i), tlsKeys.get(i)));
+    }
+    return new FrontDoor(Certificates.load(sources, !noHttp2), false);
   }
 
   /** The limits the flags ask for; the exception names the flag and what was expected. */

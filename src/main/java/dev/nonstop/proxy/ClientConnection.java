@@ -65,6 +65,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private final Exchange exchange;
   ChannelHandlerContext ctx;
   String clientIp;
+  /** The client came over TLS: the backend hears X-Forwarded-Proto: https. */
+  final boolean secure;
   /** Links in the worker's list of connections. */
   ClientConnection prev;
   ClientConnection next;
@@ -92,6 +94,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     this.idleNanos = o.idleTimeout().toNanos();
     this.headNanos = o.requestHeaderTimeout().toNanos();
     this.maxBody = o.limits().maxBody();
+    this.secure = o.front().secure();
     this.exchange = new Exchange(this, o);
   }
 
@@ -102,6 +105,14 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
 
   @Override
   public void channelActive(ChannelHandlerContext ctx) {
+    begin();
+  }
+
+  /**
+   * The connection is open and this handler serves it: at its activation, or once TLS and ALPN
+   * (or h2c's preface check) put it in place on a connection active already.
+   */
+  void begin() {
     InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
     clientIp = remote == null ? "unknown" : remote.getAddress().getHostAddress();
     worker.link(this);

@@ -212,7 +212,7 @@ final class Exchange implements ResponseReader.Sink {
     if (chunked) {
       h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
-    Headers.addForwarded(h, client.clientIp);
+    Headers.addForwarded(h, client.clientIp, client.secure);
     if (hasBody) {
       windowMark = 0;
       bodyStalled = false;
@@ -813,7 +813,11 @@ final class Exchange implements ResponseReader.Sink {
     phase = Deadline.NONE;
     ChannelHandlerContext ctx = client.ctx;
     ctx.flush();
-    ctx.close(); // channelInactive ends the exchange (clientGone), which reports the stream
+    client.closing = true; // nothing more is taken from this connection
+    // Reported now, not when the close completes (later, on io_uring): whoever cut the stream
+    // (a switch, a stopped server) finds it counted once its cut is done.
+    end(state == State.STREAMING ? status : 0, false);
+    ctx.close();
   }
 
   /** Why an exchange is ended before its backend is done with it. */

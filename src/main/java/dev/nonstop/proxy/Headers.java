@@ -17,6 +17,7 @@ final class Headers {
   static final AsciiString X_FORWARDED_HOST = AsciiString.cached("x-forwarded-host");
   static final AsciiString IDEMPOTENCY_KEY = AsciiString.cached("idempotency-key");
   private static final AsciiString HTTP = AsciiString.cached("http");
+  private static final AsciiString HTTPS = AsciiString.cached("https");
   /**
    * The hop-by-hop headers that are simply dropped, for requests and responses alike. Connection,
    * TE and Transfer-Encoding are hop-by-hop too, with rules of their own.
@@ -121,10 +122,10 @@ final class Headers {
   }
 
   /** X-Forwarded-For gets the client appended; X-Forwarded-Proto and -Host are set; Host stays. */
-  static void addForwarded(HttpHeaders h, String clientIp) {
+  static void addForwarded(HttpHeaders h, String clientIp, boolean secure) {
     String prior = h.get(X_FORWARDED_FOR);
     h.set(X_FORWARDED_FOR, prior == null ? clientIp : prior + ", " + clientIp);
-    h.set(X_FORWARDED_PROTO, HTTP);
+    h.set(X_FORWARDED_PROTO, secure ? HTTPS : HTTP);
     String host = h.get(HttpHeaderNames.HOST);
     if (host != null) {
       h.set(X_FORWARDED_HOST, host);

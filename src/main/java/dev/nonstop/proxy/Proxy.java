@@ -23,6 +23,8 @@ import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -70,6 +72,8 @@ public final class Proxy implements AutoCloseable {
   /** Nanoseconds, for every deadline and latency of the data plane; tests pass their own. */
   final LongSupplier clock;
   final BufferMemory memory;
+  /** Re-reads changed certificate files; null without TLS. */
+  private final ScheduledExecutorService tlsReload;
 
   private Proxy(ProxyOptions options, Pool pool, LongSupplier clock) {
     this.options = options;
@@ -101,9 +105,7 @@ public final class Proxy implements AutoCloseable {
         .childHandler(new ChannelInitializer<Channel>() {
           @Override
           protected void initChannel(Channel ch) {
-            // Requests are decoded by Netty; responses leave as bytes the exchange wrote.
-            ClientConnection client = new ClientConnection(Proxy.this, workers.get(ch.eventLoop()));
-            ch.pipeline().addLast(new RequestDecoder(client, options.limits().maxBody()), client);
+            Protocols.init(ch, Proxy.this, workers.get(ch.eventLoop()));
           }
         });
     try {
@@ -113,9 +115,32 @@ public final class Proxy implements AutoCloseable {
       group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
       throw e;
     }
-    log.info("proxy listening on {} ({}, {} event loops{})", address(), transport.kind(), threads,
-        fd == ProxyOptions.NO_FD ? "" : ", inherited socket fd " + fd);
+    this.tlsReload = options.front().tls() == null ? null : reloadEvery(options.front().tls());
+    log.info("proxy listening on {} ({}, {} event loops{}{})", address(), transport.kind(), threads,
+        fd == ProxyOptions.NO_FD ? "" : ", inherited socket fd " + fd, frontDoor(options.front()));
     watchLoops();
+  }
+
+  /** How often the certificate files are checked for a change. */
+  static final Duration TLS_RELOAD_PERIOD = Duration.ofSeconds(2);
+
+  /** Certificate files are checked off the event loops: loading one takes milliseconds. */
+  private static ScheduledExecutorService reloadEvery(Certificates tls) {
+    ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "nonstop-tls-reload");
+      t.setDaemon(true);
+      return t;
+    });
+    long ms = TLS_RELOAD_PERIOD.toMillis();
+    s.scheduleWithFixedDelay(Fatal.guard(tls::reload), ms, ms, TimeUnit.MILLISECONDS);
+    return s;
+  }
+
+  private static String frontDoor(FrontDoor f) {
+    if (f.tls() != null) {
+      return "; TLS by " + f.tls().engine();
+    }
+    return f.h2c() ? "; HTTP/2 with prior knowledge too" : "";
   }
 
   private static Channel bind(ServerBootstrap b, Transport transport, InetSocketAddress listen) {
@@ -380,6 +405,9 @@ public final class Proxy implements AutoCloseable {
       return;
     }
     server.close().syncUninterruptibly();
+    if (tlsReload != null) {
+      tlsReload.shutdownNow();
+    }
     HandOff h = handOff.get();
     if (h != null) {
       h.closed(gate.open());

@@ -27,6 +27,8 @@ import java.time.Duration;
  * @param inheritedFd a TCP socket already bound and listening, given as a file descriptor of this
  *     process (a takeover's, or systemd's LISTEN_FDS), to serve on instead of binding {@code
  *     listen}, which is then ignored; -1 = none. The proxy owns it from then on and closes it.
+ * @param front what the listener speaks: plain HTTP/1.1, or TLS with HTTP/2 and HTTP/1.1, and
+ *     cleartext HTTP/2 with prior knowledge
  */
 public record ProxyOptions(
     InetSocketAddress listen,
@@ -41,7 +43,8 @@ public record ProxyOptions(
     TransportKind transport,
     Limits limits,
     int inheritedFd,
-    Duration tunnelIdleTimeout) {
+    Duration tunnelIdleTimeout,
+    FrontDoor front) {
 
   /** {@link #inheritedFd} when the proxy binds {@link #listen} itself. */
   public static final int NO_FD = -1;
@@ -65,6 +68,7 @@ public record ProxyOptions(
     }
     requireNonNull(transport, "transport");
     requireNonNull(limits, "limits");
+    requireNonNull(front, "front");
     if (inheritedFd < NO_FD) {
       throw new IllegalArgumentException(
           "inheritedFd: " + inheritedFd + " (expected: -1 for none, or >= 0)");
@@ -85,72 +89,80 @@ public record ProxyOptions(
         TransportKind.AUTO,
         Limits.DEFAULT,
         NO_FD,
-        Duration.ofHours(1));
+        Duration.ofHours(1),
+        FrontDoor.PLAIN);
   }
 
   public ProxyOptions withResponseTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, timeout, idleTimeout, requestHeaderTimeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd, tunnelIdleTimeout);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd, tunnelIdleTimeout, front);
   }
 
   public ProxyOptions withIdleTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, timeout, requestHeaderTimeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd, tunnelIdleTimeout);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd, tunnelIdleTimeout, front);
   }
 
   public ProxyOptions withRequestHeaderTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout, timeout,
-        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd, tunnelIdleTimeout);
+        backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits, inheritedFd, tunnelIdleTimeout, front);
   }
 
   public ProxyOptions withBackendKeepAlive(Duration keepAlive) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, keepAlive, maxTries, ejectAfter, ioThreads, transport, limits,
-        inheritedFd, tunnelIdleTimeout);
+        inheritedFd, tunnelIdleTimeout, front);
   }
 
   public ProxyOptions withEjectAfter(int failures) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, maxTries, failures, ioThreads, transport, limits,
-        inheritedFd, tunnelIdleTimeout);
+        inheritedFd, tunnelIdleTimeout, front);
   }
 
   public ProxyOptions withMaxTries(int tries) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, tries, ejectAfter, ioThreads, transport, limits,
-        inheritedFd, tunnelIdleTimeout);
+        inheritedFd, tunnelIdleTimeout, front);
   }
 
   public ProxyOptions withIoThreads(int threads) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, threads, transport, limits,
-        inheritedFd, tunnelIdleTimeout);
+        inheritedFd, tunnelIdleTimeout, front);
   }
 
   public ProxyOptions withTransport(TransportKind kind) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, kind, limits,
-        inheritedFd, tunnelIdleTimeout);
+        inheritedFd, tunnelIdleTimeout, front);
   }
 
   public ProxyOptions withLimits(Limits l) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, l,
-        inheritedFd, tunnelIdleTimeout);
+        inheritedFd, tunnelIdleTimeout, front);
   }
 
   /** Serve on the listening socket {@code fd} instead of binding {@link #listen}; -1: bind. */
   public ProxyOptions withInheritedFd(int fd) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits,
-        fd, tunnelIdleTimeout);
+        fd, tunnelIdleTimeout, front);
   }
 
   /** How long a tunnel (a WebSocket, after its 101) may go without a byte either way. */
   public ProxyOptions withTunnelIdleTimeout(Duration timeout) {
     return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
         requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits,
-        inheritedFd, timeout);
+        inheritedFd, timeout, front);
+  }
+
+  /** What the listener speaks: TLS, HTTP/2. */
+  public ProxyOptions withFront(FrontDoor f) {
+    return new ProxyOptions(listen, connectTimeout, responseTimeout, idleTimeout,
+        requestHeaderTimeout, backendKeepAlive, maxTries, ejectAfter, ioThreads, transport, limits,
+        inheritedFd, tunnelIdleTimeout, f);
   }
 
   private static void positive(Duration d, String name) {

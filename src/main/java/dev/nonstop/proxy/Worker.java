@@ -25,6 +25,8 @@ final class Worker {
   private final ByteBuffer probe = ByteBuffer.allocateDirect(1);
   /** Head of the intrusive list of this loop's client connections. */
   private ClientConnection connections;
+  /** Head of the intrusive list of this loop's HTTP/2 connections (their streams are above). */
+  private H2Connection h2;
   /** The hand-off under way, or null: connections opened from now on end like the others. */
   HandOff handOff;
 
@@ -86,6 +88,9 @@ final class Worker {
     for (ClientConnection f = connections; f != null; f = f.next) {
       f.handOff();
     }
+    for (H2Connection c = h2; c != null; c = c.next) {
+      c.goAway();
+    }
   }
 
   /**
@@ -100,6 +105,9 @@ final class Worker {
       h.cutting();
       f.ctx.close();
       f = next;
+    }
+    for (H2Connection c = h2; c != null; c = c.next) {
+      c.channel().close(); // its streams were closed above: this close ends it at once
     }
   }
 
@@ -168,6 +176,28 @@ final class Worker {
     }
     f.prev = null;
     f.next = null;
+  }
+
+  void link(H2Connection c) {
+    c.next = h2;
+    c.prev = null;
+    if (h2 != null) {
+      h2.prev = c;
+    }
+    h2 = c;
+  }
+
+  void unlink(H2Connection c) {
+    if (c.prev != null) {
+      c.prev.next = c.next;
+    } else if (h2 == c) {
+      h2 = c.next;
+    }
+    if (c.next != null) {
+      c.next.prev = c.prev;
+    }
+    c.prev = null;
+    c.next = null;
   }
 
   /** Closes the streams (tunnels, event streams) of {@code backend}, both sides; returns how many. */
