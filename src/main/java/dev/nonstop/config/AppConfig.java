@@ -17,6 +17,8 @@ import java.util.Map;
  * @param drain the longest wait for in-flight requests of a detached server
  * @param stopSignal TERM, INT, HUP, QUIT or KILL; KILL follows after {@code stopTimeout}
  * @param balance round-robin or least-in-flight
+ * @param tls TLS on the listener ({@code tls:}), or null: plain HTTP
+ * @param h2c without TLS, the listener speaks HTTP/2 too, to clients that open with its preface
  * @param limits the proxy's limits ({@code limits:}); the live proxy and the preview one both use them
  */
 public record AppConfig(
@@ -41,4 +43,6 @@ public record AppConfig(
     Path state,
     String balance,
     Limits limits,
-    Streams streams) {}
+    Streams streams,
+    TlsConfig tls,
+    boolean h2c) {}

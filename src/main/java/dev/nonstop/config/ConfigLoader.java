@@ -34,7 +34,7 @@ public final class ConfigLoader {
 
   static final List<String> KEYS = List.of("app", "listen", "admin", "instances", "run", "workdir", "env",
       "health", "drain", "stop", "strategy", "batch", "surge", "keep-old", "preview", "state", "balance", "limits",
-      "streams");
+      "streams", "tls", "h2c");
   static final List<String> HEALTH_KEYS = List.of("path", "interval", "timeout", "rise", "fall", "deadline");
   static final List<String> STOP_KEYS = List.of("signal", "timeout");
   static final List<String> LIMITS_KEYS = List.of("max-connections", "max-body", "send-timeout", "min-body-rate",
@@ -131,7 +131,35 @@ public final class ConfigLoader {
         limits(limits),
         new Streams(
             streams.parsed("on-switch", Boolean.FALSE, "keep or close", ConfigLoader::onSwitch),
-            streams.duration("idle-timeout", Duration.ofHours(1), true)));
+            streams.duration("idle-timeout", Duration.ofHours(1), true)),
+        tls(top, folder, listen, admin),
+        top.parsed("h2c", Boolean.FALSE, "true or false", ConfigLoader::bool));
+  }
+
+  private static TlsConfig tls(Section top, Path folder, InetSocketAddress listen,
+      InetSocketAddress admin) {
+    TlsConfig tls = TlsConfig.read(top, folder);
+    if (tls != null && tls.redirectHttp() != null && tls.redirectHttp().getPort() != 0
+        && (tls.redirectHttp().getPort() == listen.getPort()
+            || tls.redirectHttp().getPort() == admin.getPort())) {
+      throw top.section("tls").wrong("redirect-http", top.section("tls").node("redirect-http"),
+          "a port other than listen's and admin's");
+    }
+    if (tls != null && top.node("h2c") != null) {
+      throw top.wrong("h2c", top.node("h2c"), "no h2c with tls (with TLS, HTTP/2 is agreed by "
+          + "ALPN: tls.http2)");
+    }
+    return tls;
+  }
+
+  private static Boolean bool(String s) {
+    if (s.equals("true")) {
+      return Boolean.TRUE;
+    }
+    if (s.equals("false")) {
+      return Boolean.FALSE;
+    }
+    throw new IllegalArgumentException(s);
   }
 
   private static Boolean onSwitch(String word) {

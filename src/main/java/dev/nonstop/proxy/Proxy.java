@@ -62,6 +62,7 @@ public final class Proxy implements AutoCloseable {
   private final Map<EventExecutor, Worker> workers;
   private final Channel server;
   private final TransportKind transport;
+  private final Class<? extends io.netty.channel.ServerChannel> serverChannel;
   private final AcceptGate gate;
   private final AtomicBoolean closed = new AtomicBoolean();
   /** The hand-off of the listener, once asked for; at most one. */
@@ -87,6 +88,7 @@ public final class Proxy implements AutoCloseable {
     Transport transport = Transport.open(wanted, threads);
     this.group = transport.group();
     this.transport = transport.kind();
+    this.serverChannel = transport.serverChannel();
     Map<EventExecutor, Worker> byLoop = new IdentityHashMap<>();
     for (EventExecutor e : group) {
       byLoop.put(e, new Worker((EventLoop) e, transport, options, clock));
@@ -235,6 +237,15 @@ public final class Proxy implements AutoCloseable {
 
   ProxyOptions options() {
     return options;
+  }
+
+  /** The event loops: another listener of this process may serve on them too. */
+  EventLoopGroup group() {
+    return group;
+  }
+
+  Class<? extends io.netty.channel.ServerChannel> serverChannelClass() {
+    return serverChannel;
   }
 
   /** Replaces the whole pool in one atomic step: the blue-green switch. */

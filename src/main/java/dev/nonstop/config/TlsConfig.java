@@ -1,0 +1,170 @@
+package dev.nonstop.config;
+
+import dev.nonstop.config.YamlTree.Mapping;
+import dev.nonstop.config.YamlTree.Node;
+import dev.nonstop.config.YamlTree.Scalar;
+import dev.nonstop.config.YamlTree.Sequence;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Pattern;
+
+/**
+ * The {@code tls:} section: the listener speaks TLS (HTTP/2 and HTTP/1.1 by ALPN) with the
+ * certificate files given, or with certificates obtained by ACME, or both.
+ *
+ * <pre>
+ * tls:
+ *   certificates:                  # chosen by the name a client asks for (SNI); the first is the default
+ *     - { cert: /etc/ssl/example.pem, key: /etc/ssl/example.key }
+ *   http2: true                    # offered by ALPN (default)
+ *   redirect-http: 0.0.0.0:80      # a plain listener: 308 to https, and ACME's HTTP-01 answers
+ *   acme:
+ *     email: ops@example.com
+ *     directory: https://acme-v02.api.letsencrypt.org/directory
+ *     hosts: [example.com, www.example.com]
+ * </pre>
+ *
+ * @param certificates files given, in order; may be empty when ACME provides them
+ * @param http2 ALPN offers h2
+ * @param redirectHttp the plain listener that redirects to HTTPS and answers ACME challenges, or
+ *     null
+ * @param acme the ACME account and names, or null
+ */
+public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketAddress redirectHttp,
+    Acme acme) {
+  static final List<String> KEYS = List.of("certificates", "cert", "key", "http2", "redirect-http",
+      "acme");
+  static final List<String> CERT_KEYS = List.of("cert", "key");
+  static final List<String> ACME_KEYS = List.of("email", "directory", "hosts");
+  /** Let's Encrypt's production directory. */
+  public static final URI LETS_ENCRYPT = URI.create("https://acme-v02.api.letsencrypt.org/directory");
+  private static final Pattern HOST = Pattern.compile(
+      "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
+  private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
+
+  /** A certificate chain and its key, PEM. */
+  public record CertFiles(Path cert, Path key) {}
+
+  /**
+   * ACME: certificates for {@code hosts}, obtained with HTTP-01 answered on {@code redirectHttp}.
+   *
+   * @param email the account's contact, or null
+   */
+  public record Acme(String email, URI directory, List<String> hosts) {}
+
+  /** The section, or null when the file has none. */
+  static TlsConfig read(Section top, Path folder) {
+    Section tls = top.section("tls");
+    if (tls == null) {
+      return null;
+    }
+    tls.allowOnly(KEYS);
+    List<CertFiles> files = new ArrayList<>();
+    if (tls.node("cert") != null || tls.node("key") != null) {
+      if (tls.node("certificates") != null) {
+        throw tls.wrong("cert", tls.node("cert"), "either cert and key, or a certificates list, "
+            + "not both");
+      }
+      files.add(certFiles(tls, folder));
+    }
+    Node list = tls.node("certificates");
+    if (list != null) {
+      if (!(list instanceof Sequence seq) || seq.items().isEmpty()) {
+        throw tls.wrong("certificates", list, "a list of '- { cert: FILE, key: FILE }'");
+      }
+      for (int i = 0; i < seq.items().size(); i++) {
+        Node item = seq.items().get(i);
+        if (!(item instanceof Mapping m)) {
+          throw Section.error(tls.file(), item.at(), "tls.certificates[" + i + "]: "
+              + Section.describe(item) + " (expected: a mapping '{ cert: FILE, key: FILE }')");
+        }
+        Section one = new Section(tls.file(), "tls.certificates[" + i + "].", m);
+        one.allowOnly(CERT_KEYS);
+        files.add(certFiles(one, folder));
+      }
+    }
+    Acme acme = acme(tls);
+    InetSocketAddress redirect = tls.address("redirect-http", false);
+    if (files.isEmpty() && acme == null) {
+      throw tls.missing("certificates", "certificate files (cert and key, or a certificates list), "
+          + "or an acme section, or both");
+    }
+    if (acme != null && redirect == null) {
+      throw tls.missing("redirect-http", "a plain-HTTP listener such as 0.0.0.0:80 with acme: the "
+          + "certificate authority checks the names there (HTTP-01)");
+    }
+    boolean http2 = tls.parsed("http2", Boolean.TRUE, "true or false", TlsConfig::bool);
+    return new TlsConfig(List.copyOf(files), http2, redirect, acme);
+  }
+
+  private static CertFiles certFiles(Section s, Path folder) {
+    String cert = s.text("cert", null, "the path of a PEM certificate chain, e.g. /etc/ssl/site.pem");
+    String key = s.text("key", null, "the path of its PEM private key, e.g. /etc/ssl/site.key");
+    return new CertFiles(folder.resolve(cert).normalize(), folder.resolve(key).normalize());
+  }
+
+  private static Acme acme(Section tls) {
+    Section a = tls.section("acme");
+    if (a == null) {
+      return null;
+    }
+    a.allowOnly(ACME_KEYS);
+    Node emailNode = a.node("email");
+    String email = emailNode == null ? null
+        : a.parsed("email", null, "an e-mail address, e.g. ops@example.com", TlsConfig::email);
+    URI directory = a.parsed("directory", LETS_ENCRYPT,
+        "the https URL of an ACME directory, e.g. " + LETS_ENCRYPT, TlsConfig::directory);
+    Node hostsNode = a.node("hosts");
+    String expected = "a list of host names, e.g. [example.com, www.example.com]";
+    if (hostsNode == null) {
+      throw a.missing("hosts", expected);
+    }
+    if (!(hostsNode instanceof Sequence seq) || seq.items().isEmpty()) {
+      throw a.wrong("hosts", hostsNode, expected);
+    }
+    List<String> hosts = new ArrayList<>();
+    for (Node n : seq.items()) {
+      if (!(n instanceof Scalar s) || !HOST.matcher(s.text().toLowerCase(Locale.ROOT)).matches()) {
+        throw Section.error(a.file(), n.at(), "tls.acme.hosts: " + Section.describe(n)
+            + " (expected: a host name such as www.example.com; no wildcard, as HTTP-01 cannot "
+            + "prove one)");
+      }
+      hosts.add(s.text().toLowerCase(Locale.ROOT));
+    }
+    return new Acme(email, directory, List.copyOf(hosts));
+  }
+
+  private static Boolean bool(String s) {
+    if (s.equals("true")) {
+      return Boolean.TRUE;
+    }
+    if (s.equals("false")) {
+      return Boolean.FALSE;
+    }
+    throw new IllegalArgumentException(s);
+  }
+
+  private static String email(String s) {
+    if (!EMAIL.matcher(s).matches()) {
+      throw new IllegalArgumentException(s);
+    }
+    return s;
+  }
+
+  private static URI directory(String s) {
+    try {
+      URI u = new URI(s);
+      if (!"https".equals(u.getScheme()) || u.getHost() == null) {
+        throw new IllegalArgumentException(s);
+      }
+      return u;
+    } catch (URISyntaxException e) {
+      throw new IllegalArgumentException(s, e);
+    }
+  }
+}
