@@ -2,7 +2,6 @@ package dev.nonstop.acme;
 
 import java.io.IOException;
 import java.net.URI;
-import java.security.KeyPair;
 import org.shredzone.acme4j.AccountBuilder;
 import org.shredzone.acme4j.Login;
 import org.shredzone.acme4j.Session;
@@ -28,16 +27,25 @@ final class AcmeAccount {
   }
 
   /** A login, registering the account (or finding it again) when there is none yet. */
-  Login login() throws AcmeException, IOException {
+  Login login() throws OrderException {
     if (login != null) {
       return login;
     }
-    KeyPair key = store.accountKey();
-    Session session = session();
-    AccountBuilder builder = new AccountBuilder().agreeToTermsOfService().useKeyPair(key);
-    settings.email().ifPresent(builder::addEmail);
-    login = builder.createLogin(session);
-    URI terms = session.getMetadata().getTermsOfService().orElse(null);
+    Session session;
+    URI terms;
+    try {
+      session = session();
+      terms = session.getMetadata().getTermsOfService().orElse(null);
+    } catch (AcmeException | IOException | RuntimeException e) {
+      throw OrderException.at("reading the ACME directory " + settings.directory() + " (expected: an ACME server's directory)", e);
+    }
+    try {
+      AccountBuilder builder = new AccountBuilder().agreeToTermsOfService().useKeyPair(store.accountKey());
+      settings.email().ifPresent(builder::addEmail);
+      login = builder.createLogin(session);
+    } catch (AcmeException | IOException | RuntimeException e) {
+      throw OrderException.at("registering the ACME account at " + settings.directory(), e);
+    }
     log.info("ACME account {} at {}{}{}", login.getAccountLocation(), settings.directory(),
         settings.email().map(e -> ", contact " + e).orElse(""),
         terms == null ? "" : ", terms of service " + terms + " agreed");

@@ -185,12 +185,7 @@ public final class AcmeCertificates implements AutoCloseable {
   /** A new certificate for {@code host}, with its current key or a new one. */
   private Issued obtain(HostCertificate host) throws OrderException, InterruptedException {
     String name = host.host();
-    Login login;
-    try {
-      login = account.login();
-    } catch (Exception e) {
-      throw OrderException.at("registering the ACME account at " + settings.directory(), e);
-    }
+    Login login = account.login();
     KeyPair key;
     try {
       key = host.current().isPresent() ? host.current().get().key() : store.newDomainKey(name);

@@ -205,7 +205,7 @@ class AcmeCertificatesTest {
     certificates.renewDue();
 
     CertInfo info = certificates.certificates().get(0);
-    assertThat(info.lastError().orElseThrow()).startsWith("registering the ACME account at " + settings.directory() + ": ");
+    assertThat(info.lastError().orElseThrow()).isEqualTo("reading the ACME directory " + settings.directory() + " (expected: an ACME server's directory): HTTP 404");
     assertThat(info.nextAttempt()).isEqualTo(clock.instant().plus(FAST.firstRetry()));
     assertThat(ready).isEmpty();
   }
