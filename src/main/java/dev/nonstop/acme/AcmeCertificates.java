@@ -47,7 +47,7 @@ public final class AcmeCertificates implements AutoCloseable {
   private volatile List<CertInfo> snapshot;
   private ScheduledFuture<?> next; // guarded by this
   private boolean started; // guarded by this
-  private boolean closed; // guarded by this
+  private volatile boolean closed; // written under this
 
   /**
    * Nothing happens until {@link #start()}.
@@ -171,15 +171,24 @@ public final class AcmeCertificates implements AutoCloseable {
       }
       tell(name);
     } catch (OrderException e) {
-      account.forget();
-      Instant now = clock.instant();
-      host.failed(e.getMessage(), now, settings.timing(), e.retryAfter());
-      log.warn("certificate for {} not obtained ({} failure{} in a row): {}; next try at {} (in {}); {}", name, host.failures(),
-          host.failures() == 1 ? "" : "s", e.getMessage(), host.nextAttempt(), words(Duration.between(now, host.nextAttempt())),
-          host.current().map(c -> c.notAfter().isAfter(now)
-              ? "the current one, valid until " + c.notAfter() + ", keeps serving"
-              : "the current one expired at " + c.notAfter()).orElse("there is none to serve yet"));
+      failed(host, e);
+    } catch (RuntimeException e) {
+      failed(host, OrderException.at("ordering", e));
     }
+  }
+
+  private void failed(HostCertificate host, OrderException e) throws InterruptedException {
+    if (closed) {
+      throw new InterruptedException("closed"); // acme4j turns an interrupt into an I/O error
+    }
+    account.forget();
+    Instant now = clock.instant();
+    host.failed(e.getMessage(), now, settings.timing(), e.retryAfter());
+    log.warn("certificate for {} not obtained ({} failure{} in a row): {}; next try at {} (in {}); {}", host.host(), host.failures(),
+        host.failures() == 1 ? "" : "s", e.getMessage(), host.nextAttempt(), words(Duration.between(now, host.nextAttempt())),
+        host.current().map(c -> c.notAfter().isAfter(now)
+            ? "the current one, valid until " + c.notAfter() + ", keeps serving"
+            : "the current one expired at " + c.notAfter()).orElse("there is none to serve yet"));
   }
 
   /** A new certificate for {@code host}, with its current key or a new one. */
