@@ -4,6 +4,8 @@
 #  - chromium, and playwright-core from npm: DashboardBrowserTest drives the dashboard
 #  - systemd: SocketActivationTest starts up under systemd-socket-activate, SystemdCommandTest
 #    checks the printed units with systemd-analyze (neither needs systemd running)
+#  - pebble (Let's Encrypt's test CA, with pebble-challtestsrv as its DNS server): the ACME tests
+#    (dev.nonstop.acme) order certificates from it
 #  - express and ws from npm: the WebSocket backend of src/test/node-ws (NodeWsAppTest and the
 #    proxy's WebSocket tests run it)
 # Tests that need a tool skip with a message when it is absent.
@@ -14,6 +16,7 @@ command -v promtool >/dev/null || need+=(prometheus)
 command -v chromium >/dev/null || need+=(chromium)
 command -v node >/dev/null || need+=(nodejs npm)
 command -v systemd-socket-activate >/dev/null || need+=(systemd)
+command -v pebble >/dev/null || need+=(pebble)
 if [[ ${#need[@]} -gt 0 ]]; then
   sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo
   $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq
