@@ -60,6 +60,24 @@ final class StatusCommand implements Callable<Integer> {
       out.append(paint(color, YELLOW, "pending: " + String.join(", ", names)
           + " changed in the configuration; the running servers get it at the next deploy")).append('\n');
     }
+    for (JsonNode c : s.path("certificates")) {
+      List<String> names = new ArrayList<>();
+      c.path("names").forEach(n -> names.add(n.asText()));
+      String line;
+      if (c.path("notAfter").isTextual()) {
+        long days = c.path("daysLeft").asLong();
+        line = "certificate " + String.join(", ", names) + ": valid until " + c.path("notAfter").asText()
+            + " (" + days + " days), " + Table.cell(c, "source");
+      } else {
+        line = "certificate " + String.join(", ", names) + ": none yet, " + Table.cell(c, "source");
+      }
+      boolean bad = c.path("error").isTextual() || !c.path("notAfter").isTextual()
+          || c.path("daysLeft").asLong() < 14;
+      if (c.path("error").isTextual()) {
+        line += " (" + c.path("error").asText() + ")";
+      }
+      out.append(bad ? paint(color, YELLOW, line) : line).append('\n');
+    }
     for (JsonNode g : s.path("groups")) {
       if (g.path("role").asText().equals("old") && g.path("until").isTextual()) {
         out.append(paint(color, DIM, Table.cell(g, "release") + " is kept warm for a rollback until " + Table.cell(g, "until")))

@@ -1,12 +1,12 @@
 package dev.nonstop.config;
 
+import dev.nonstop.acme.AcmeSettings;
 import dev.nonstop.config.YamlTree.Mapping;
 import dev.nonstop.config.YamlTree.Node;
 import dev.nonstop.config.YamlTree.Scalar;
 import dev.nonstop.config.YamlTree.Sequence;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,8 +41,6 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
       "acme");
   static final List<String> CERT_KEYS = List.of("cert", "key");
   static final List<String> ACME_KEYS = List.of("email", "directory", "hosts");
-  /** Let's Encrypt's production directory. */
-  public static final URI LETS_ENCRYPT = URI.create("https://acme-v02.api.letsencrypt.org/directory");
   private static final Pattern HOST = Pattern.compile(
       "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
@@ -117,8 +115,9 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
     Node emailNode = a.node("email");
     String email = emailNode == null ? null
         : a.parsed("email", null, "an e-mail address, e.g. ops@example.com", TlsConfig::email);
-    URI directory = a.parsed("directory", LETS_ENCRYPT,
-        "the https URL of an ACME directory, e.g. " + LETS_ENCRYPT, TlsConfig::directory);
+    URI directory = a.parsed("directory", AcmeSettings.LETS_ENCRYPT,
+        "the https URL of an ACME directory, e.g. " + AcmeSettings.LETS_ENCRYPT,
+        AcmeSettings::parseDirectory);
     Node hostsNode = a.node("hosts");
     String expected = "a list of host names, e.g. [example.com, www.example.com]";
     if (hostsNode == null) {
@@ -154,17 +153,5 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
       throw new IllegalArgumentException(s);
     }
     return s;
-  }
-
-  private static URI directory(String s) {
-    try {
-      URI u = new URI(s);
-      if (!"https".equals(u.getScheme()) || u.getHost() == null) {
-        throw new IllegalArgumentException(s);
-      }
-      return u;
-    } catch (URISyntaxException e) {
-      throw new IllegalArgumentException(s, e);
-    }
   }
 }

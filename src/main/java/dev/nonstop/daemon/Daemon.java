@@ -83,6 +83,8 @@ public final class Daemon implements Control, AutoCloseable {
   private HealthChecker checker;
   private Fleet fleet;
   private AdminServer admin;
+  /** TLS: certificates, ACME, the redirect listener. Null until the proxy starts. */
+  private volatile TlsSetup tls;
   private StateDoc doc;
   private Deployment current;
   /** Servers an earlier run left that no group claims, until they are stopped. Guarded by this. */
@@ -212,6 +214,10 @@ public final class Daemon implements Control, AutoCloseable {
       if (config.preview() != null) {
         refuseTakenPort(config.preview(), "preview", "where a blue-green --preview group answers");
       }
+      if (config.tls() != null && config.tls().redirectHttp() != null) {
+        refuseTakenPort(config.tls().redirectHttp(), "tls.redirect-http",
+            "the plain-HTTP port that redirects to HTTPS");
+      }
     }
     Adoption found = Adoption.survey(doc);
     synchronized (this) {
@@ -237,6 +243,18 @@ public final class Daemon implements Control, AutoCloseable {
     fleet.onChange(this::saveServersQuietly);
     fleet.recorder(this::saveServers);
     metrics.start(() -> fleet.all().stream().map(Server::backend).toList());
+    metrics.certificates(() -> {
+      java.util.Map<String, java.time.Instant> m = new java.util.LinkedHashMap<>();
+      TlsSetup t = tls;
+      if (t != null) {
+        t.certificates().forEach(c -> {
+          if (c.notAfter() != null) {
+            m.put(String.join(",", c.names()), c.notAfter());
+          }
+        });
+      }
+      return m;
+    });
     List<Server> adopted = adopt(found.live, probed);
     keepWarm(found.warm, probedWarm);
     if (taken != null) {
@@ -262,6 +280,7 @@ public final class Daemon implements Control, AutoCloseable {
           config.file().getFileName(), String.join(", ", pending));
     }
     admin = startAdmin(taken != null);
+    startTls(taken != null);
     lock.announce(config, proxy.address(), admin.address());
     if (taken == null) {
       SystemdNotify.send("READY=1"); // nothing outside systemd
@@ -323,6 +342,26 @@ public final class Daemon implements Control, AutoCloseable {
           + " in " + config.file().getFileName() + ", but the running daemon listens on "
           + serving.getHostString() + ":" + serving.getPort() + ", and a takeover keeps that socket: "
           + "to move, stop 'nonstop up' and start it again");
+    }
+  }
+
+  /** The redirect listener and ACME; after a takeover, as the admin API, a few tries. */
+  private void startTls(boolean retry) throws DeployException, InterruptedException {
+    long deadline = System.nanoTime() + (retry ? Duration.ofSeconds(10).toNanos() : 0);
+    while (true) {
+      try {
+        tls.start(proxy, config.state());
+        return;
+      } catch (IllegalArgumentException e) {
+        throw new DeployException("tls: " + e.getMessage(), e);
+      } catch (RuntimeException e) { // Netty rethrows the bind's IOException unchecked
+        tls.closeListener();
+        if (System.nanoTime() > deadline) {
+          throw new DeployException(taken(config.tls().redirectHttp(), "tls.redirect-http",
+              "the plain-HTTP port that redirects to HTTPS", e), e);
+        }
+        Thread.sleep(50);
+      }
     }
   }
 
@@ -464,8 +503,14 @@ public final class Daemon implements Control, AutoCloseable {
 
   /** The proxy on listen; a port taken since the check is still one line, not Netty's trace. */
   private Proxy startProxy(int inheritedFd, Pool pool) throws DeployException {
+    try {
+      tls = TlsSetup.of(config);
+    } catch (IllegalArgumentException e) {
+      throw new DeployException(config.file().getFileName() + ": " + e.getMessage(), e);
+    }
     ProxyOptions options = ProxyOptions.defaults(config.listen()).withLimits(config.limits())
-        .withTunnelIdleTimeout(config.streams().idleTimeout());
+        .withTunnelIdleTimeout(config.streams().idleTimeout())
+        .withFront(tls.front());
     if (inheritedFd >= 0) {
       options = options.withInheritedFd(inheritedFd);
     }
@@ -506,7 +551,8 @@ public final class Daemon implements Control, AutoCloseable {
 
   @Override
   public synchronized Object status() {
-    return StatusView.of(config, doc, fleet, current, proxy.address(), doc.pending(config));
+    return StatusView.of(config, doc, fleet, current, proxy.address(), doc.pending(config),
+        tls == null ? List.of() : tls.certificates());
   }
 
   @Override
@@ -717,6 +763,10 @@ public final class Daemon implements Control, AutoCloseable {
     if (a != null) {
       a.close();
     }
+    TlsSetup t = tls;
+    if (t != null) {
+      t.close(); // the redirect port likewise; ACME's orders go on in the newcomer
+    }
     try {
       int cut = proxy.handOff(config.drain()).get(config.drain().toMillis() + 5_000, TimeUnit.MILLISECONDS);
       log.info("connections drained{}", cut > 0 ? ", " + cut + " cut at the drain timeout" : "");
@@ -754,6 +804,9 @@ public final class Daemon implements Control, AutoCloseable {
   private void release() {
     if (admin != null) {
       admin.close();
+    }
+    if (tls != null) {
+      tls.close();
     }
     deployer.shutdownNow();
     if (fleet != null) {

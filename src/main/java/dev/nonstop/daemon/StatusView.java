@@ -22,7 +22,15 @@ public record StatusView(
     String listen,
     String preview,
     List<GroupView> groups,
-    List<String> pending) {
+    List<String> pending,
+    List<CertView> certificates) {
+
+  /**
+   * A TLS certificate served: its names, expiry, where it comes from (a file, or acme), and the
+   * last error of its ACME orders, if any.
+   */
+  public record CertView(List<String> names, String notAfter, Long daysLeft, String source,
+      String error) {}
 
   /** The deployment under way. */
   public record Deploying(int id, String kind, String from, String to, String strategy, int step, int steps) {}
@@ -39,7 +47,7 @@ public record StatusView(
    *     have yet: they apply at the next deploy
    */
   static StatusView of(AppConfig config, StateDoc doc, Fleet fleet, Deployment current, InetSocketAddress listen,
-      List<String> pending) {
+      List<String> pending, List<TlsSetup.Cert> certs) {
     Deploying deploying = null;
     if (current != null && !current.done().isDone()) {
       deploying = new Deploying(current.id(), current.kind(), current.from() == null ? null : current.from().version(),
@@ -63,7 +71,15 @@ public record StatusView(
           preview.servers().stream().map(StatusView::view).toList()));
     }
     return new StatusView(config.app(), doc.live(), doc.previous(), doc.maintenance() != null, doc.maintenance(),
-        deploying, address(listen), previewAt == null ? null : address(previewAt), groups, pending);
+        deploying, address(listen), previewAt == null ? null : address(previewAt), groups, pending,
+        certs.stream().map(StatusView::view).toList());
+  }
+
+  private static CertView view(TlsSetup.Cert c) {
+    java.time.Instant now = java.time.Instant.now();
+    return new CertView(c.names(), c.notAfter() == null ? null : c.notAfter().toString(),
+        c.notAfter() == null ? null : java.time.Duration.between(now, c.notAfter()).toDays(),
+        c.source(), c.error());
   }
 
   private static ServerView view(Server s) {

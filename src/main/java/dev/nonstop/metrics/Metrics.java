@@ -5,13 +5,18 @@ import dev.nonstop.deploy.Traffic;
 import dev.nonstop.pool.Backend;
 import dev.nonstop.proxy.RequestListener;
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MultiGauge;
+import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -51,12 +56,18 @@ public final class Metrics implements RequestListener, AutoCloseable {
   private ScheduledExecutorService sampler;
 
   /** Metrics of a proxy whose per-release counts {@code traffic} keeps; this listener feeds it too. */
+  private volatile Supplier<Map<String, Instant>> certificates = Map::of;
+  private final MultiGauge certExpiry;
+
   public Metrics(Traffic traffic) {
     this.traffic = traffic;
     this.lastSample = traffic.snapshot();
     alone = new BackendMeters(registry, null, timer("none"));
     staleRetries = retries("stale-connection");
     failedRetries = retries("backend-failed");
+    certExpiry = MultiGauge.builder("nonstop.tls.certificate.expiry")
+        .description("When each TLS certificate expires, as a Unix time, by its names")
+        .baseUnit("seconds").register(registry);
   }
 
   private Counter retries(String reason) {
@@ -168,6 +179,18 @@ public final class Metrics implements RequestListener, AutoCloseable {
       }
     });
     series.add(new Series.Sample(nowMillis, points));
+    List<MultiGauge.Row<?>> rows = new ArrayList<>();
+    certificates.get().forEach((names, notAfter) ->
+        rows.add(MultiGauge.Row.of(Tags.of("names", names), notAfter.getEpochSecond())));
+    certExpiry.register(rows, true);
+  }
+
+  /**
+   * Where the TLS certificates' expiry comes from: names (comma-separated) to expiry. Shown as
+   * {@code nonstop_tls_certificate_expiry_seconds{names=...}}, a Unix time, from the next sample.
+   */
+  public void certificates(Supplier<Map<String, Instant>> expiries) {
+    certificates = expiries;
   }
 
   /** Counts a finished deployment by kind, strategy and result, with its duration. */

@@ -69,8 +69,9 @@ public final class Certificates implements Mapping<String, SslContext> {
   /** Immutable: what a lookup reads. */
   private record Table(List<Loaded> all, Map<String, SslContext> exact,
       Map<String, SslContext> wildcard) {
+    /** The default certificate's context; null while there is none (ACME's first order). */
     SslContext first() {
-      return all.get(0).context;
+      return all.isEmpty() ? null : all.get(0).context;
     }
   }
 
@@ -103,6 +104,14 @@ public final class Certificates implements Mapping<String, SslContext> {
       loaded.add(build(s, http2, provider));
     }
     return new Certificates(http2, provider, loaded);
+  }
+
+  /**
+   * No certificate yet: ACME brings them ({@link #put}). Until the first comes, handshakes fail
+   * and the connection closes.
+   */
+  public static Certificates none(boolean http2) {
+    return new Certificates(http2, provider(), List.of());
   }
 
   /** BoringSSL when netty-tcnative's library loads here, else the JDK's engine. */

@@ -77,6 +77,14 @@ final class Protocols {
     }
 
     @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+      Fatal.exitOnOutOfMemory(cause);
+      // no certificate for the name (none yet, while ACME's first order runs), or garbage
+      log.debug("TLS connection from {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+      ctx.close();
+    }
+
+    @Override
     protected void handshakeFailure(ChannelHandlerContext ctx, Throwable cause) {
       log.debug("TLS handshake with {} failed: {}", ctx.channel().remoteAddress(),
           cause.toString());

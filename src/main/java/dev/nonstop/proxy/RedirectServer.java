@@ -55,7 +55,8 @@ public final class RedirectServer implements AutoCloseable {
    * Listens on {@code at} on {@code proxy}'s event loops.
    *
    * @param httpsPort the TLS listener's port, put in the redirect unless it is 443
-   * @param challenges a challenge token's answer (the key authorization), or null if unknown
+   * @param challenges the answer to a request path under {@code /.well-known/acme-challenge/} (the
+   *     key authorization), or null if it names no challenge under way
    * @throws RuntimeException as Netty's bind does, if the port is taken
    */
   public static RedirectServer start(Proxy proxy, InetSocketAddress at, int httpsPort,
@@ -120,12 +121,11 @@ public final class RedirectServer implements AutoCloseable {
       String path = req.uri();
       if (path.startsWith(CHALLENGE_PREFIX)
           && (req.method().equals(HttpMethod.GET) || req.method().equals(HttpMethod.HEAD))) {
-        String token = path.substring(CHALLENGE_PREFIX.length());
-        String answer = token.isEmpty() || token.contains("/") ? null : challenges.apply(token);
+        String answer = challenges.apply(path);
         if (answer == null) {
           send(ctx, text(HttpResponseStatus.NOT_FOUND, "no such challenge\n"), keepAlive);
         } else {
-          log.info("answered ACME challenge {} for {}", token, req.headers().get(HttpHeaderNames.HOST));
+          log.info("answered the ACME challenge {} for {}", path, req.headers().get(HttpHeaderNames.HOST));
           send(ctx, text(HttpResponseStatus.OK, answer), keepAlive);
         }
         return;
