@@ -27,6 +27,7 @@ import java.util.regex.Pattern;
  *     email: ops@example.com
  *     directory: https://acme-v02.api.letsencrypt.org/directory
  *     hosts: [example.com, www.example.com]
+ *     ca-roots: /etc/ssl/private-ca.pem   # only for a private ACME server
  * </pre>
  *
  * @param certificates files given, in order; may be empty when ACME provides them
@@ -40,7 +41,7 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
   static final List<String> KEYS = List.of("certificates", "cert", "key", "http2", "redirect-http",
       "acme");
   static final List<String> CERT_KEYS = List.of("cert", "key");
-  static final List<String> ACME_KEYS = List.of("email", "directory", "hosts");
+  static final List<String> ACME_KEYS = List.of("email", "directory", "hosts", "ca-roots");
   private static final Pattern HOST = Pattern.compile(
       "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
   private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
@@ -52,8 +53,10 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
    * ACME: certificates for {@code hosts}, obtained with HTTP-01 answered on {@code redirectHttp}.
    *
    * @param email the account's contact, or null
+   * @param caRoots a PEM file of the roots that the ACME server's own HTTPS is checked against
+   *     (a private CA's), or null: the JDK's trusted roots
    */
-  public record Acme(String email, URI directory, List<String> hosts) {}
+  public record Acme(String email, URI directory, List<String> hosts, Path caRoots) {}
 
   /** The section, or null when the file has none. */
   static TlsConfig read(Section top, Path folder) {
@@ -86,7 +89,7 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
         files.add(certFiles(one, folder));
       }
     }
-    Acme acme = acme(tls);
+    Acme acme = acme(tls, folder);
     InetSocketAddress redirect = tls.address("redirect-http", false);
     if (files.isEmpty() && acme == null) {
       throw tls.missing("certificates", "certificate files (cert and key, or a certificates list), "
@@ -106,7 +109,7 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
     return new CertFiles(folder.resolve(cert).normalize(), folder.resolve(key).normalize());
   }
 
-  private static Acme acme(Section tls) {
+  private static Acme acme(Section tls, Path folder) {
     Section a = tls.section("acme");
     if (a == null) {
       return null;
@@ -135,7 +138,9 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
       }
       hosts.add(s.text().toLowerCase(Locale.ROOT));
     }
-    return new Acme(email, directory, List.copyOf(hosts));
+    Path roots = a.node("ca-roots") == null ? null : folder.resolve(
+        a.text("ca-roots", null, "the path of a PEM file of CA certificates")).normalize();
+    return new Acme(email, directory, List.copyOf(hosts), roots);
   }
 
   private static Boolean bool(String s) {

@@ -86,9 +86,8 @@ final class TlsSetup implements AutoCloseable {
       acmeRoot = state.resolve("acme");
       AcmeSettings settings = AcmeSettings.of(a.directory().toString(), a.email(), acmeRoot,
           a.hosts());
-      String roots = System.getenv("NONSTOP_ACME_CA_ROOTS"); // a private CA's, or pebble's in tests
-      if (roots != null && !roots.isBlank()) {
-        settings = settings.withCaRoots(Path.of(roots));
+      if (a.caRoots() != null) {
+        settings = settings.withCaRoots(a.caRoots());
       }
       acme = new AcmeCertificates(settings, challenges, (hosts, chain, key) -> {
         try {

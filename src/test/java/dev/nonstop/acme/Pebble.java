@@ -30,8 +30,8 @@ import javax.net.ssl.TrustManagerFactory;
  * certificate for pebble's own https listener: a self-signed one is made here and is what the
  * tests give acme4j as {@code caRoots}.
  */
-final class Pebble implements AutoCloseable {
-  static final String SKIPPED = "pebble or pebble-challtestsrv is not installed (scripts/install-test-tools.sh installs them): skipped";
+public final class Pebble implements AutoCloseable {
+  public static final String SKIPPED = "pebble or pebble-challtestsrv is not installed (scripts/install-test-tools.sh installs them): skipped";
 
   private final Path dir;
   private final List<Process> processes = new ArrayList<>();
@@ -48,7 +48,7 @@ final class Pebble implements AutoCloseable {
     this.https = HttpClient.newBuilder().sslContext(trusting(tls.cert())).connectTimeout(Duration.ofSeconds(2)).build();
   }
 
-  static boolean installed() {
+  public static boolean installed() {
     return onPath("pebble") && onPath("pebble-challtestsrv");
   }
 
@@ -56,7 +56,7 @@ final class Pebble implements AutoCloseable {
    * Starts pebble, validating HTTP-01 challenges on {@code challengePort} and issuing
    * certificates valid for {@code validity}.
    */
-  static Pebble start(Path dir, int challengePort, Duration validity) throws Exception {
+  public static Pebble start(Path dir, int challengePort, Duration validity) throws Exception {
     Pebble pebble = new Pebble(dir);
     try {
       pebble.run(challengePort, validity);
@@ -91,7 +91,7 @@ final class Pebble implements AutoCloseable {
     });
   }
 
-  URI directory() {
+  public URI directory() {
     return URI.create("https://127.0.0.1:" + acmePort + "/dir");
   }
 
@@ -100,12 +100,12 @@ final class Pebble implements AutoCloseable {
   }
 
   /** Pebble's own TLS certificate, PEM: what acme4j must trust. */
-  Path tlsCertificate() {
+  public Path tlsCertificate() {
     return dir.resolve("pebble.crt");
   }
 
   /** The root pebble issues under; it makes a new one each start. */
-  X509Certificate issuingRoot() throws Exception {
+  public X509Certificate issuingRoot() throws Exception {
     HttpResponse<String> response = get(management("/roots/0"));
     if (response.statusCode() != 200) {
       throw new AssertionError("pebble /roots/0: " + response.statusCode());
@@ -148,7 +148,7 @@ final class Pebble implements AutoCloseable {
     return builder.start();
   }
 
-  static SSLContext trusting(X509Certificate root) throws Exception {
+  public static SSLContext trusting(X509Certificate root) throws Exception {
     KeyStore store = KeyStore.getInstance(KeyStore.getDefaultType());
     store.load(null, null);
     store.setCertificateEntry("root", root);

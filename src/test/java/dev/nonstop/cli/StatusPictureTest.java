@@ -21,7 +21,11 @@ class StatusPictureTest {
               new ServerView("127.0.0.1:40003", 1, 103, "UP", "READY", 0, 1, 90))),
           new GroupView("1.0.3", "preview", null, List.of(
               new ServerView("127.0.0.1:40004", 1, 104, "DOWN", "MAINT", 0, 0, 0)))),
-      List.of());
+      List.of(),
+      List.of(new StatusView.CertView(List.of("example.com", "www.example.com"),
+              "2027-02-01T00:00:00Z", 64L, "/etc/ssl/example.pem", null),
+          new StatusView.CertView(List.of("shop.example.com"), null, null, "acme",
+              "ordering; next attempt 2026-11-29T22:10:00Z")));
 
   @Test
   void drawsEveryGroupOfTheRealStatusShape() {
@@ -31,6 +35,8 @@ class StatusPictureTest {
         hello: 1.0.2 live (previous 1.0.1), listening on 127.0.0.1:8080
         preview on 127.0.0.1:8082
         deploying: #5 deploy 1.0.2 → 1.0.3 (blue-green), step 3/4
+        certificate example.com, www.example.com: valid until 2027-02-01T00:00:00Z (64 days), /etc/ssl/example.pem
+        certificate shop.example.com: none yet, acme (ordering; next attempt 2026-11-29T22:10:00Z)
         1.0.1 is kept warm for a rollback until 2026-01-01T12:10:00Z
 
         RELEASE  ROLE     SERVER           SLOT  PID  HEALTH  ADMIN     IN-FLIGHT  STREAMS  REQUESTS

@@ -22,13 +22,13 @@ import javax.net.ssl.TrustManagerFactory;
  * in a folder of the test's: what a user gets from their own CA or from Let's Encrypt, as PEM
  * files. Clients trust the authority through {@link #sslContext()}.
  */
-final class TestCerts {
-  final Path dir;
-  final Path caCert;
+public final class TestCerts {
+  public final Path dir;
+  public final Path caCert;
   private final Path caKey;
   private int serial = 1;
 
-  TestCerts(Path dir) throws IOException, InterruptedException {
+  public TestCerts(Path dir) throws IOException, InterruptedException {
     assumeTrue(available(), "openssl is not installed (apt-get install openssl)");
     this.dir = dir;
     this.caCert = dir.resolve("ca.pem");
@@ -48,7 +48,7 @@ final class TestCerts {
   }
 
   /** A certificate for {@code names} (DNS names, wildcards allowed), signed by the authority. */
-  Certificates.Source issue(String file, String... names) throws IOException, InterruptedException {
+  public Certificates.Source issue(String file, String... names) throws IOException, InterruptedException {
     Path key = dir.resolve(file + ".key");
     Path csr = dir.resolve(file + ".csr");
     Path cert = dir.resolve(file + ".pem");
@@ -70,7 +70,7 @@ final class TestCerts {
    * Replaces {@code into}'s files with a new certificate for {@code names}, each file by an atomic
    * rename, as a careful renewal script does.
    */
-  Certificates.Source renew(Certificates.Source into, String... names)
+  public Certificates.Source renew(Certificates.Source into, String... names)
       throws IOException, InterruptedException {
     Certificates.Source fresh = issue("renewed-" + serial, names);
     Files.move(fresh.key(), into.key(), StandardCopyOption.REPLACE_EXISTING,
@@ -81,7 +81,7 @@ final class TestCerts {
   }
 
   /** The serial number of the certificate in {@code pem}. */
-  static java.math.BigInteger serial(Path pem) throws Exception {
+  public static java.math.BigInteger serial(Path pem) throws Exception {
     try (InputStream in = Files.newInputStream(pem)) {
       return ((X509Certificate) CertificateFactory.getInstance("X.509").generateCertificate(in))
           .getSerialNumber();
@@ -89,7 +89,7 @@ final class TestCerts {
   }
 
   /** A client context that trusts this authority only. */
-  SSLContext sslContext() throws Exception {
+  public SSLContext sslContext() throws Exception {
     KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
     ks.load(null, null);
     try (InputStream in = Files.newInputStream(caCert)) {
