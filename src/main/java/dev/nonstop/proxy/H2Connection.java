@@ -11,7 +11,6 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
-import io.netty.handler.codec.http2.Http2StreamFrameToHttpObjectCodec;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -71,8 +70,7 @@ final class H2Connection extends ChannelDuplexHandler {
           @Override
           protected void initChannel(Http2StreamChannel ch) {
             ch.config().setOption(ChannelOption.AUTO_READ, false);
-            ch.pipeline().addLast(new Http2StreamFrameToHttpObjectCodec(true, false),
-                new H2Stream(), new ClientConnection(proxy, worker));
+            ch.pipeline().addLast(new H2Stream(), new ClientConnection(proxy, worker));
           }
         }), conn);
   }
