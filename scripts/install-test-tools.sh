@@ -8,6 +8,7 @@
 #    (dev.nonstop.acme) order certificates from it
 #  - express and ws from npm: the WebSocket backend of src/test/node-ws (NodeWsAppTest and the
 #    proxy's WebSocket tests run it)
+#  - openssl: the TLS tests make their certificate authority and certificates with it
 # Tests that need a tool skip with a message when it is absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,6 +18,7 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v node >/dev/null || need+=(nodejs npm)
 command -v systemd-socket-activate >/dev/null || need+=(systemd)
 command -v pebble >/dev/null || need+=(pebble)
+command -v openssl >/dev/null || need+=(openssl)
 if [[ ${#need[@]} -gt 0 ]]; then
   sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo
   $sudo apt-get -o DPkg::Lock::Timeout=600 update -qq

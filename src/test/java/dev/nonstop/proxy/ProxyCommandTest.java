@@ -53,6 +53,19 @@ class ProxyCommandTest {
   }
 
   @Test
+  void tlsFlagsThatDoNotGoTogetherSayWhatWasExpected() {
+    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
+        "--tls-cert", "a.pem")).contains("one --tls-key for each --tls-cert");
+    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
+        "--no-http2")).contains("--no-http2 without --tls-cert");
+    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
+        "--tls-cert", "a.pem", "--tls-key", "a.key", "--h2c")).contains("--h2c with --tls-cert");
+    assertThat(run("proxy", "--listen", "127.0.0.1:0", "--backend", "127.0.0.1:1",
+        "--tls-cert", "/nonexistent/a.pem", "--tls-key", "/nonexistent/a.key"))
+        .contains("TLS: no such file: /nonexistent/a.pem");
+  }
+
+  @Test
   void requiresABackend() {
     assertThat(run("proxy", "--listen", "127.0.0.1:0")).contains("--backend");
   }
