@@ -88,12 +88,29 @@ function port(name) { return name.slice(name.lastIndexOf(':') + 1); }
 
 // ---- the picture ----
 
+// TLS certificates: the one closest to expiry in the header, all of them in its tooltip
+function renderCertificates(certs) {
+  const badge = $('#tls-badge');
+  badge.classList.toggle('hidden', certs.length === 0);
+  if (certs.length === 0) return;
+  const days = c => (c.daysLeft === null || c.daysLeft === undefined) ? -1 : c.daysLeft;
+  const first = certs.slice().sort((a, b) => days(a) - days(b))[0];
+  const bad = certs.some(c => c.error || days(c) < 14);
+  badge.textContent = 'TLS: ' + (days(first) < 0 ? first.names[0] + ' none yet'
+      : first.names[0] + ' ' + days(first) + ' d');
+  badge.classList.toggle('warn', bad);
+  badge.title = certs.map(c => c.names.join(', ') + ': '
+      + (c.notAfter ? 'valid until ' + c.notAfter + ' (' + c.daysLeft + ' days)' : 'none yet')
+      + ', ' + c.source + (c.error ? ' — ' + c.error : '')).join('\n');
+}
+
 function renderStatus(s) {
   state.status = s;
   $('#app').textContent = s.app || '';
   $('#live-badge').textContent = 'live: ' + (s.live || '–');
   $('#maint-badge').classList.toggle('hidden', !s.maintenance);
   $('#maint-badge').title = s.maintenanceMessage || '';
+  renderCertificates(s.certificates || []);
   const lb = $('#lb-box');
   lb.textContent = 'load balancer · ' + (s.listen || '') + (s.maintenance ? ' · maintenance page' : '')
       + (s.preview ? ' · preview on ' + s.preview : '');
