@@ -23,6 +23,11 @@ final class BufferMemory {
   private final long limit;
   private volatile LongSupplier inUse;
   private volatile boolean isShort;
+  /** The most in use at one update over the last two windows of {@link #PEAK_MILLIS}. */
+  private volatile long peak;
+  private long peakInWindow;
+  private long windowStart;
+  static final long PEAK_MILLIS = 2_000;
 
   BufferMemory(long limit, LongSupplier inUse) {
     this.limit = limit;
@@ -49,8 +54,23 @@ final class BufferMemory {
     update();
   }
 
+  /**
+   * The most direct memory in use at an update of the last two to four seconds: what a dying event
+   * loop had to work with, even if its buffers were freed as it died.
+   */
+  long recentPeak() {
+    return Math.max(peak, peakInWindow);
+  }
+
   void update() {
     long used = inUse.getAsLong();
+    long now = System.nanoTime() / 1_000_000;
+    if (now - windowStart >= PEAK_MILLIS) {
+      peak = peakInWindow;
+      peakInWindow = 0;
+      windowStart = now;
+    }
+    peakInWindow = Math.max(peakInWindow, used);
     if (!isShort && used > limit) {
       isShort = true;
       log.warn("buffer memory short: {} MiB in use, limit {} MiB; new requests get 503 until it"

@@ -12,6 +12,9 @@ public final class Fatal {
   /** The exit status after an OutOfMemoryError. */
   public static final int EXIT_STATUS = 3;
 
+  private static final java.util.concurrent.atomic.AtomicBoolean HALTING =
+      new java.util.concurrent.atomic.AtomicBoolean();
+
   private Fatal() {}
 
   /**
@@ -47,6 +50,17 @@ public final class Fatal {
    * line, so the line is the last one.
    */
   static void halt(PrintStream err, String why) {
+    if (!HALTING.compareAndSet(false, true)) {
+      // another thread says why and halts: its line is the one (two event loops can meet the
+      // same shortage at once, or a loop can die of it while the other reports it)
+      while (true) {
+        try {
+          Thread.sleep(Long.MAX_VALUE);
+        } catch (InterruptedException e) {
+          // the halt comes
+        }
+      }
+    }
     try {
       if (err == System.err) {
         System.setErr(new PrintStream(OutputStream.nullOutputStream()));

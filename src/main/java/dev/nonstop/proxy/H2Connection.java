@@ -11,6 +11,7 @@ import io.netty.handler.codec.http2.Http2FrameCodecBuilder;
 import io.netty.handler.codec.http2.Http2MultiplexHandler;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2StreamChannel;
+import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
 import java.util.concurrent.TimeUnit;
@@ -39,6 +40,8 @@ final class H2Connection extends ChannelDuplexHandler {
   static final int MAX_HEADER_LIST = RequestDecoder.MAX_INITIAL_LINE + RequestDecoder.MAX_HEADER_SIZE;
   static final int MAX_RESETS = 200;
   static final int RESET_WINDOW_SECONDS = 30;
+  /** Flushes of streams that make one write to the socket, at most. */
+  private static final int FLUSHES_PER_WRITE = 64;
 
   private final Worker worker;
   private Http2FrameCodec codec;
@@ -65,7 +68,10 @@ final class H2Connection extends ChannelDuplexHandler {
     H2Connection conn = new H2Connection(worker);
     conn.codec = codec;
     long idle = o.idleTimeout().toNanos();
-    p.addLast(new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS), codec,
+    // Streams answer one by one as their backends do, each with a flush: their frames leave in
+    // one write (one TLS record where they fit) at the end of the event loop's round.
+    p.addLast(new FlushConsolidationHandler(FLUSHES_PER_WRITE, true),
+        new IdleStateHandler(0, 0, idle, TimeUnit.NANOSECONDS), codec,
         new Http2MultiplexHandler(new ChannelInitializer<Http2StreamChannel>() {
           @Override
           protected void initChannel(Http2StreamChannel ch) {

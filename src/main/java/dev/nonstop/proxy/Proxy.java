@@ -169,8 +169,8 @@ public final class Proxy implements AutoCloseable {
     }
   }
 
-  private static String loopDied() {
-    long used = BufferMemory.directMemoryInUse();
+  private String loopDied() {
+    long used = Math.max(BufferMemory.directMemoryInUse(), memory.recentPeak());
     long max = io.netty.util.internal.PlatformDependent.maxDirectMemory();
     if (used > max / 10 * 9) {
       return "out of memory (direct buffers: " + (used >> 10) + " of " + (max >> 10)
