@@ -1,6 +1,7 @@
 package dev.nonstop.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelDuplexHandler;
 import io.netty.channel.ChannelHandlerContext;
@@ -14,6 +15,7 @@ import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpHeadersFactory;
 import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
@@ -273,44 +275,48 @@ final class H2Stream extends ChannelDuplexHandler {
 
   /** A response head, whole: its HEADERS frame, and the state for what follows. */
   private Object responseHead(ByteBuf bytes) {
-    int lineEnd = bytes.forEachByte(ByteProcessor.FIND_LF);
+    // One copy of the head; names and values are views of it (the response reader checked it).
+    byte[] b = ByteBufUtil.getBytes(bytes);
+    int n = b.length;
+    int eol = indexOf(b, 0, n, (byte) '\n');
     // "HTTP/1.1 200 OK": the status is the three digits after the first space
-    int space = bytes.indexOf(bytes.readerIndex(), lineEnd, (byte) ' ');
-    int status = (bytes.getByte(space + 1) - '0') * 100 + (bytes.getByte(space + 2) - '0') * 10
-        + (bytes.getByte(space + 3) - '0');
-    bytes.readerIndex(lineEnd + 1);
+    int space = indexOf(b, 0, eol, (byte) ' ');
+    int status = (b[space + 1] - '0') * 100 + (b[space + 2] - '0') * 10 + (b[space + 3] - '0');
     Http2Headers h = new DefaultHttp2Headers(false);
-    h.status(AsciiString.of(Integer.toString(status)));
+    h.status(HttpResponseStatus.valueOf(status).codeAsText());
     long length = -1;
     boolean chunked = false;
-    while (bytes.isReadable()) {
-      int end = bytes.forEachByte(ByteProcessor.FIND_LF);
+    for (int at = eol + 1; at < n; ) {
+      int end = indexOf(b, at, n, (byte) '\n');
       if (end < 0) {
-        end = bytes.writerIndex() - 1;
+        end = n;
       }
-      ByteBuf field = bytes.readSlice(end + 1 - bytes.readerIndex());
-      int len = field.readableBytes();
-      while (len > 0 && (field.getByte(field.readerIndex() + len - 1) == '\n'
-          || field.getByte(field.readerIndex() + len - 1) == '\r')) {
-        len--;
+      int stop = end;
+      while (stop > at && (b[stop - 1] == '\r' || b[stop - 1] == '\n')) {
+        stop--;
       }
-      if (len == 0) {
-        continue;
+      int colon = indexOf(b, at, stop, (byte) ':');
+      if (colon > at) {
+        AsciiString name = name(b, at, colon);
+        int v = colon + 1;
+        while (v < stop && (b[v] == ' ' || b[v] == '\t')) {
+          v++;
+        }
+        int ve = stop;
+        while (ve > v && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
+          ve--;
+        }
+        AsciiString value = new AsciiString(b, v, ve - v, false);
+        if (HttpHeaderNames.TRANSFER_ENCODING.contentEquals(name)) {
+          chunked = true; // the response reader let only chunked through
+        } else if (HttpHeaderNames.CONTENT_LENGTH.contentEquals(name)) {
+          length = value.parseLong();
+          h.add(name, value);
+        } else if (!hopByHop(name)) {
+          h.add(name, value);
+        }
       }
-      field = field.slice(field.readerIndex(), len);
-      int colon = field.indexOf(field.readerIndex(), field.writerIndex(), (byte) ':');
-      AsciiString name = new AsciiString(field.toString(field.readerIndex(),
-          colon - field.readerIndex(), java.nio.charset.StandardCharsets.US_ASCII).trim()).toLowerCase();
-      String value = field.toString(colon + 1, field.writerIndex() - colon - 1,
-          java.nio.charset.StandardCharsets.ISO_8859_1).trim();
-      if (HttpHeaderNames.TRANSFER_ENCODING.contentEquals(name)) {
-        chunked = true; // the response reader let only chunked through
-      } else if (HttpHeaderNames.CONTENT_LENGTH.contentEquals(name)) {
-        length = Long.parseLong(value);
-        h.add(name, value);
-      } else if (!hopByHop(name)) {
-        h.add(name, value);
-      }
+      at = end + 1;
     }
     if (status < 200) {
       return new DefaultHttp2HeadersFrame(h, false); // an interim answer: the real one follows
@@ -326,6 +332,57 @@ final class H2Stream extends ChannelDuplexHandler {
       remaining = length;
     }
     return new DefaultHttp2HeadersFrame(h, false);
+  }
+
+  /** Common response fields, lower case, shared: most heads need no name of their own. */
+  private static final AsciiString[] COMMON = {HttpHeaderNames.CONTENT_TYPE,
+      HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.DATE, HttpHeaderNames.SERVER,
+      HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.ETAG, HttpHeaderNames.LAST_MODIFIED,
+      HttpHeaderNames.VARY, HttpHeaderNames.SET_COOKIE, HttpHeaderNames.LOCATION,
+      HttpHeaderNames.EXPIRES, HttpHeaderNames.ACCEPT_RANGES, HttpHeaderNames.CONTENT_ENCODING,
+      HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
+      HttpHeaderNames.AGE, HttpHeaderNames.X_FRAME_OPTIONS, AsciiString.cached("x-powered-by"),
+      AsciiString.cached("strict-transport-security"), HttpHeaderNames.CONTENT_SECURITY_POLICY};
+
+  /** The field name in {@code b[from, to)}, lower case, trimmed. */
+  private static AsciiString name(byte[] b, int from, int to) {
+    while (to > from && (b[to - 1] == ' ' || b[to - 1] == '\t')) {
+      to--;
+    }
+    int len = to - from;
+    for (AsciiString c : COMMON) {
+      if (c.length() == len && equalsIgnoreCase(c, b, from)) {
+        return c;
+      }
+    }
+    byte[] lower = new byte[len];
+    for (int i = 0; i < len; i++) {
+      byte x = b[from + i];
+      lower[i] = x >= 'A' && x <= 'Z' ? (byte) (x + 32) : x;
+    }
+    return new AsciiString(lower, false);
+  }
+
+  private static boolean equalsIgnoreCase(AsciiString lower, byte[] b, int from) {
+    for (int i = 0; i < lower.length(); i++) {
+      byte x = b[from + i];
+      if (x >= 'A' && x <= 'Z') {
+        x += 32;
+      }
+      if (lower.byteAt(i) != x) {
+        return false;
+      }
+    }
+    return true;
+  }
+
+  private static int indexOf(byte[] b, int from, int to, byte x) {
+    for (int i = from; i < to; i++) {
+      if (b[i] == x) {
+        return i;
+      }
+    }
+    return -1;
   }
 
   private static boolean hopByHop(AsciiString name) {
