@@ -88,6 +88,12 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private ArrayDeque<Object> queued;
 
   ClientConnection(Proxy proxy, Worker worker) {
+    this(proxy, worker, null);
+  }
+
+  /** A connection whose client is {@code clientIp} (null: its channel's remote address). */
+  ClientConnection(Proxy proxy, Worker worker, String clientIp) {
+    this.clientIp = clientIp;
     this.proxy = proxy;
     this.worker = worker;
     ProxyOptions o = proxy.options();
@@ -108,13 +114,20 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     begin();
   }
 
+  /** The address of the client at the other end of {@code ch}. */
+  static String clientIp(Channel ch) {
+    InetSocketAddress remote = (InetSocketAddress) ch.remoteAddress();
+    return remote == null ? "unknown" : remote.getAddress().getHostAddress();
+  }
+
   /**
    * The connection is open and this handler serves it: at its activation, or once TLS and ALPN
    * (or h2c's preface check) put it in place on a connection active already.
    */
   void begin() {
-    InetSocketAddress remote = (InetSocketAddress) ctx.channel().remoteAddress();
-    clientIp = remote == null ? "unknown" : remote.getAddress().getHostAddress();
+    if (clientIp == null) { // an HTTP/2 stream's is its connection's, given at its start
+      clientIp = clientIp(ctx.channel());
+    }
     worker.link(this);
     arm(Deadline.IDLE, idleNanos);
     if (worker.handOff != null) {

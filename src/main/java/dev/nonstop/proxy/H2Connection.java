@@ -66,6 +66,7 @@ final class H2Connection extends ChannelDuplexHandler {
         .validateHeaders(true)
         .build();
     H2Connection conn = new H2Connection(worker);
+    String clientIp = ClientConnection.clientIp(p.channel());
     conn.codec = codec;
     long idle = o.idleTimeout().toNanos();
     // Streams answer one by one as their backends do, each with a flush: their frames leave in
@@ -76,7 +77,7 @@ final class H2Connection extends ChannelDuplexHandler {
           @Override
           protected void initChannel(Http2StreamChannel ch) {
             ch.config().setOption(ChannelOption.AUTO_READ, false);
-            ch.pipeline().addLast(new H2Stream(), new ClientConnection(proxy, worker));
+            ch.pipeline().addLast(new H2Stream(), new ClientConnection(proxy, worker, clientIp));
           }
         }), conn);
   }
