@@ -536,6 +536,9 @@ public final class Daemon implements Control, AutoCloseable {
   }
 
   private Plan plan(Strategy strategy, Release to, Batch batch, int surge, boolean preview) {
+    if (strategy == Strategy.CANARY) {
+      throw new ControlException(501, "strategy: canary is not built yet (expected: in-place or blue-green)");
+    }
     if (strategy == Strategy.BLUE_GREEN) {
       InetSocketAddress at = preview
           ? (config.preview() != null ? config.preview() : new InetSocketAddress("127.0.0.1", 0))

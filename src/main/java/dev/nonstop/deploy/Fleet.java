@@ -501,14 +501,7 @@ public final class Fleet implements AutoCloseable {
 
   /** A duration as the configuration writes it: 10m, 30s, 250ms. */
   static String format(Duration d) {
-    long ms = d.toMillis();
-    if (ms != 0 && ms % 3_600_000 == 0) {
-      return ms / 3_600_000 + "h";
-    }
-    if (ms != 0 && ms % 60_000 == 0) {
-      return ms / 60_000 + "m";
-    }
-    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    return dev.nonstop.config.Durations.format(d);
   }
 
   /**

@@ -78,7 +78,7 @@ class AdminServerTest {
   void answersMissingAndWrongFieldsWith400() throws Exception {
     Map<String, String> cases = Map.of(
         "{}", "version: missing",
-        "{\"version\":\"1\",\"strategy\":\"canary\"}", "expected: in-place or blue-green",
+        "{\"version\":\"1\",\"strategy\":\"rolling\"}", "expected: in-place, blue-green or canary",
         "{\"version\":\"1\",\"batch\":\"0%\"}", "batch",
         "{\"version\":\"1\",\"surge\":-1}", "surge",
         "{\"version\":\"1\",\"verison\":\"2\"}", "verison: unknown field",

@@ -76,8 +76,8 @@ class StreamingCommandsTest extends AgainstAdminServer {
 
   @Test
   void badOptionsAreUsageErrorsAndCallNothing() {
-    assertThat(cli.run("deploy", "1.0.3", "--strategy", "canary")).isEqualTo(2);
-    assertThat(cli.err()).startsWith("Invalid value for option '--strategy': strategy: 'canary' (expected: in-place or blue-green)\n");
+    assertThat(cli.run("deploy", "1.0.3", "--strategy", "rolling")).isEqualTo(2);
+    assertThat(cli.err()).startsWith("Invalid value for option '--strategy': strategy: 'rolling' (expected: in-place, blue-green or canary)\n");
     assertThat(cli.run("deploy", "1.0.3", "--batch", "0")).isEqualTo(2);
     assertThat(cli.run("deploy")).isEqualTo(2);
     assertThat(control.calls).isEmpty();
