@@ -50,6 +50,12 @@ public final class Deployment implements Progress {
   private Double switchMicros;
   private String finalResult = "done";
   private volatile Consumer<Report> recorder = r -> { };
+  /** Judges the new release through the steps and the bake; null for rollbacks and the first start. */
+  private volatile Guard guard;
+  private volatile Verdict verdict;
+  private Long undoMs; // deploying thread only
+  /** Why the deployment failed, once it did (for the on-failure hook). */
+  private volatile String failure;
 
   public Deployment(int id, String kind, Strategy strategy, Release from, Release to, Plan plan, Traffic traffic) {
     this.id = id;
@@ -98,6 +104,21 @@ public final class Deployment implements Progress {
     return report;
   }
 
+  /** Has {@code g} judge the new release from the first step on; call before {@link #run()}. */
+  public void guardedBy(Guard g) {
+    guard = requireNonNull(g, "g");
+  }
+
+  /** The verdict so far: the failed one, the one at the end of the bake, or null. */
+  public Verdict verdict() {
+    return verdict;
+  }
+
+  /** Why the deployment failed (its first line), or null while it has not. */
+  public String failure() {
+    return failure;
+  }
+
   /** Called with the report once the deployment ends, before its final event. */
   public void onReport(Consumer<Report> listener) {
     recorder = requireNonNull(listener, "listener");
@@ -110,6 +131,9 @@ public final class Deployment implements Progress {
     Traffic.Snapshot before = traffic.snapshot();
     emit("info", 0, plan.summary() + " (" + plan.steps().size() + " steps)");
     String failure = null;
+    if (guard != null) {
+      guard.start(id);
+    }
     try {
       runSteps();
     } catch (DeployException e) {
@@ -121,10 +145,18 @@ public final class Deployment implements Progress {
       log.error("deployment #{} failed unexpectedly", id, e);
       failure = "internal error: " + e;
     }
+    if (guard != null) {
+      guard.stop();
+      Verdict last = guard.failed().getNow(verdict);
+      verdict = last != null && last.outcome() != Verdict.Outcome.WATCHING ? last : verdict;
+    }
     if (failure != null) {
       finalResult = aborted.isDone() ? "aborted" : "failed";
-      emit("warn", currentStep, failure.lines().findFirst().orElse(failure));
+      this.failure = failure.lines().findFirst().orElse(failure);
+      emit("warn", currentStep, this.failure);
+      long u0 = System.nanoTime();
       undo();
+      undoMs = (System.nanoTime() - u0) / 1_000_000;
     }
     Traffic.Delta t = traffic.snapshot().since(before);
     Instant end = Instant.now();
@@ -135,7 +167,7 @@ public final class Deployment implements Progress {
         t.total(), t.failed(), t.appErrors(), t.proxyErrors(), t.p50Ms(), t.p99Ms(), t.maxMs(),
         switchMicros, longestDrainNanos / 1_000_000, message, List.copyOf(drains),
         new Report.Streams(t.streams().opened(), t.streams().byClient(), t.streams().byApp(), t.streams().byProxy(),
-            t.streams().longestMs()));
+            t.streams().longestMs()), verdict, undoMs);
     report = r;
     try {
       recorder.accept(r);
@@ -225,12 +257,58 @@ public final class Deployment implements Progress {
   }
 
   /**
+   * The bake: watches the new release for the guard's bake time, with a line at each quarter of it,
+   * and ends with the verdict that passed (a failed one throws). Without a guard, nothing to do.
+   */
+  void bake() throws DeployException, InterruptedException {
+    Guard g = guard;
+    if (g == null) {
+      return;
+    }
+    g.startBake();
+    long quarter = Math.max(Duration.ofSeconds(1).toNanos(), g.bake().toNanos() / 4);
+    while (true) {
+      Verdict v = await(g.baked(), quarter);
+      if (v != null) {
+        verdict = v;
+        info(v.line());
+        return;
+      }
+      Verdict now = g.latest();
+      if (now != null) {
+        info("baking, " + Fleet.format(Duration.ofMillis(g.remaining().toMillis() / 100 * 100)) + " left: "
+            + now.newer() + (now.older() == null ? "" : "; " + now.older()));
+      }
+    }
+  }
+
+  /**
+   * With a guard: waits until the judge has seen enough of the new release's requests to judge its
+   * errors, at most the bake time (at least 5 s; not at all with no bake). An in-place deploy calls
+   * it after its first batch, so that a broken release is caught while most servers still run the
+   * old one.
+   */
+  void watchFirst(String what) throws DeployException, InterruptedException {
+    Guard g = guard;
+    if (g == null || g.judgeable().isDone() || g.bake().isZero()) {
+      return;
+    }
+    Duration most = g.bake().compareTo(Duration.ofSeconds(5)) > 0 ? g.bake() : Duration.ofSeconds(5);
+    info("watching " + what + " until it answered " + g.minRequests() + " requests (judge: min-requests), at most "
+        + Fleet.format(most));
+    Verdict v = await(g.judgeable(), most.toNanos());
+    info(v == null ? "not enough requests after " + Fleet.format(most) + ": going on, still judged" : v.line());
+  }
+
+  /**
    * Waits for {@code future} up to {@code timeoutNanos}; returns null at the timeout, throws when
-   * the operator aborts or the future fails.
+   * the operator aborts, the guard's verdict fails, or the future fails.
    */
   public <T> T await(CompletableFuture<T> future, long timeoutNanos)
       throws DeployException, InterruptedException {
-    CompletableFuture<?> either = undoing ? future : CompletableFuture.anyOf(future, aborted);
+    Guard g = guard;
+    CompletableFuture<?> either = undoing ? future
+        : g == null ? CompletableFuture.anyOf(future, aborted) : CompletableFuture.anyOf(future, aborted, g.failed());
     try {
       if (timeoutNanos == Long.MAX_VALUE) {
         either.get();
@@ -253,8 +331,15 @@ public final class Deployment implements Progress {
   }
 
   private void checkAborted() throws DeployException {
-    if (aborted.isDone() && !undoing) {
+    if (undoing) {
+      return;
+    }
+    if (aborted.isDone()) {
       throw new DeployException("aborted by the operator");
+    }
+    Guard g = guard;
+    if (g != null && g.failed().isDone()) {
+      throw new DeployException(g.failed().join().line());
     }
   }
 

@@ -107,7 +107,7 @@ class AdminServerTest {
     assertThat(r.headers().firstValue("Nonstop-Steps")).hasValue("10");
     List<Event> got = r.body().map(line -> read(line, Event.class)).collect(Collectors.toList());
     assertThat(got).containsExactlyElementsOf(script);
-    assertThat(control.calls).containsExactly("deploy DeployRequest[version=1.0.3, strategy=in-place, batch=2, surge=1, preview=false]");
+    assertThat(control.calls).containsExactly("deploy DeployRequest[version=1.0.3, strategy=in-place, batch=2, surge=1, preview=false, bake=null]");
     // the stream ends before the server thread's finally block unsubscribes
     await().atMost(Duration.ofSeconds(5)).until(control.last.listeners::isEmpty);
   }

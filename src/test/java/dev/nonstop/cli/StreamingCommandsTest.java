@@ -30,7 +30,7 @@ class StreamingCommandsTest extends AgainstAdminServer {
             "[2/2] drain 127.0.0.1:40000: 2 in flight", "1.0.3 is live");
     assertThat(cli.out()).matches("(?s)\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  \\[1/2\\].*");
     assertThat(control.calls).containsExactly(
-        "deploy DeployRequest[version=1.0.3, strategy=blue-green, batch=50%, surge=1, preview=false]", "history");
+        "deploy DeployRequest[version=1.0.3, strategy=blue-green, batch=50%, surge=1, preview=false, bake=null]", "history");
   }
 
   @Test
@@ -46,7 +46,7 @@ class StreamingCommandsTest extends AgainstAdminServer {
         + "              last lines:\n"
         + "                Exception: port in use\n");
     assertThat(control.calls).containsExactly(
-        "deploy DeployRequest[version=1.0.3, strategy=null, batch=null, surge=null, preview=false]", "history");
+        "deploy DeployRequest[version=1.0.3, strategy=null, batch=null, surge=null, preview=false, bake=null]", "history");
   }
 
   @Test
