@@ -153,7 +153,11 @@ function serverTile(g, srv, now) {
           el('span', { text: 'in flight' }), el('b', { text: String(srv.inFlight) }),
           el('span', { text: 'streams', title: 'open WebSockets and event streams: long-lived, not in flight' }),
           el('b', { text: String(srv.streams == null ? 0 : srv.streams) }),
-          el('span', { text: 'req/s' }), el('b', { text: rate == null ? '…' : rate.toFixed(1) })));
+          el('span', { text: 'req/s' }), el('b', { text: rate == null ? '…' : rate.toFixed(1) }),
+          el('span', { text: 'restarts', title: 'times its process died and was started again' }),
+          el('b', { class: srv.restarts ? 'warn' : '', text: String(srv.restarts || 0) }),
+          el('span', { text: 'ejected', title: 'times live traffic took it out of the pool; each one in a row doubles the checks it must pass to come back' }),
+          el('b', { class: srv.ejections ? 'warn' : '', text: String(srv.ejections || 0) })));
 }
 
 // ---- charts, drawn on canvas ----

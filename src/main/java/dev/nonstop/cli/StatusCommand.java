@@ -72,12 +72,13 @@ final class StatusCommand implements Callable<Integer> {
 
   private static Table servers(JsonNode groups) {
     Table table = new Table("RELEASE", "ROLE", "SERVER", "SLOT", "PID", "HEALTH", "ADMIN", "IN-FLIGHT", "STREAMS",
-        "REQUESTS");
+        "REQUESTS", "RESTARTS", "EJECTED");
     for (JsonNode g : groups) {
       for (JsonNode srv : g.path("servers")) {
         table.add(Table.cell(g, "release"), Table.cell(g, "role"), Table.cell(srv, "name"), Table.cell(srv, "slot"),
             Table.cell(srv, "pid"), Table.cell(srv, "health"), Table.cell(srv, "admin"),
-            Table.cell(srv, "inFlight"), Table.cell(srv, "streams"), Table.cell(srv, "requests"));
+            Table.cell(srv, "inFlight"), Table.cell(srv, "streams"), Table.cell(srv, "requests"),
+            Table.cell(srv, "restarts"), Table.cell(srv, "ejections"));
       }
     }
     return table;
@@ -96,6 +97,7 @@ final class StatusCommand implements Callable<Integer> {
       case 1 -> word.equals("live") ? GREEN : word.equals("old") ? DIM : CYAN;
       case 5 -> word.equals("UP") ? GREEN : word.equals("DOWN") ? RED : YELLOW;
       case 6 -> word.equals("READY") ? null : word.startsWith("DRAIN") ? YELLOW : RED;
+      case 10, 11 -> word.equals("0") || word.equals("-") ? null : YELLOW;
       default -> null;
     };
     return code == null ? cell : paint(color, code, cell);

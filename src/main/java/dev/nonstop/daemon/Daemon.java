@@ -231,6 +231,7 @@ public final class Daemon implements Control, AutoCloseable {
     if (taken != null) {
       refuseMovedListen();
     }
+    metrics.restarts(this::restarts);
     proxy.listener(metrics);
     if (doc.maintenance() != null) {
       proxy.maintenance(doc.maintenance());
@@ -484,6 +485,12 @@ public final class Daemon implements Control, AutoCloseable {
 
   public AppConfig config() {
     return config;
+  }
+
+  /** How often the server behind {@code b} was restarted after it died (for the metrics). */
+  private double restarts(Backend b) {
+    Fleet f = fleet;
+    return f == null ? 0 : f.all().stream().filter(s -> s.backend() == b).mapToInt(Server::restarts).sum();
   }
 
   public InetSocketAddress listenAddress() {

@@ -30,9 +30,13 @@ public record StatusView(
   /** @param role live, old (kept warm for rollback) or preview */
   public record GroupView(String release, String role, String until, List<ServerView> servers) {}
 
-  /** @param streams open WebSockets and event streams: long-lived, not counted in {@code inFlight} */
+  /**
+   * @param streams open WebSockets and event streams: long-lived, not counted in {@code inFlight}
+   * @param restarts how often its process died and the fleet started it again
+   * @param ejections how often live traffic took it out of the pool (5xx or failures in a row)
+   */
   public record ServerView(String name, int slot, long pid, String health, String admin, int inFlight, int streams,
-      long requests) {}
+      long requests, int restarts, long ejections) {}
 
   /**
    * @param pending settings of nonstop.yml (run, env, instances...) the running servers do not
@@ -73,7 +77,7 @@ public record StatusView(
       requests += b.responses(c);
     }
     return new ServerView(b.name(), s.slot(), s.instance().pid(), b.health().name(), b.adminState().name(),
-        b.inFlight(), b.streams(), requests);
+        b.inFlight(), b.streams(), requests, s.restarts(), b.ejections());
   }
 
   private static String address(InetSocketAddress a) {

@@ -48,13 +48,14 @@ public final class Metrics implements RequestListener, AutoCloseable {
   private final Counter staleRetries;
   private final Counter failedRetries;
   private Traffic.Snapshot lastSample; // sampler thread only
+  private volatile java.util.function.ToDoubleFunction<Backend> restarts = b -> 0;
   private ScheduledExecutorService sampler;
 
   /** Metrics of a proxy whose per-release counts {@code traffic} keeps; this listener feeds it too. */
   public Metrics(Traffic traffic) {
     this.traffic = traffic;
     this.lastSample = traffic.snapshot();
-    alone = new BackendMeters(registry, null, timer("none"));
+    alone = new BackendMeters(registry, null, timer("none"), b -> 0);
     staleRetries = retries("stale-connection");
     failedRetries = retries("backend-failed");
   }
@@ -105,13 +106,18 @@ public final class Metrics implements RequestListener, AutoCloseable {
   }
 
   private BackendMeters meters(Backend b) {
-    return byBackend.computeIfAbsent(b, k -> new BackendMeters(registry, k, timer(k.label())));
+    return byBackend.computeIfAbsent(b, k -> new BackendMeters(registry, k, timer(k.label()), restarts));
   }
 
   private Timer timer(String release) {
     return latency.computeIfAbsent(release, r -> Timer.builder("nonstop.request.duration")
         .description("Time from a request's first byte to its response's last, by release")
         .tag("release", r).serviceLevelObjectives(BUCKETS).register(registry));
+  }
+
+  /** Where a backend's server restarts are counted (the fleet's); set before the first request. */
+  public void restarts(java.util.function.ToDoubleFunction<Backend> count) {
+    restarts = java.util.Objects.requireNonNull(count, "count");
   }
 
   /** Samples once a second from now on, with {@code backends} as the fleet's servers. */

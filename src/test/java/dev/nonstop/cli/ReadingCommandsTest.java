@@ -41,10 +41,10 @@ class ReadingCommandsTest extends AgainstAdminServer {
         hello: 1.0.2 live (previous 1.0.1), listening on 127.0.0.1:8080
         deploying: #3 deploy 1.0.3 (blue-green), step 2/7
 
-        RELEASE  ROLE  SERVER           SLOT  PID   HEALTH   ADMIN  IN-FLIGHT  STREAMS  REQUESTS
-        1.0.2    live  127.0.0.1:40001  1     1234  UP       READY  0          -        123
-        1.0.2    live  127.0.0.1:40002  2     1235  DOWN     DRAIN  2          -        99
-        1.0.3    new   127.0.0.1:40003  1     -     UNKNOWN  READY  -          -        -
+        RELEASE  ROLE  SERVER           SLOT  PID   HEALTH   ADMIN  IN-FLIGHT  STREAMS  REQUESTS  RESTARTS  EJECTED
+        1.0.2    live  127.0.0.1:40001  1     1234  UP       READY  0          -        123       -         -
+        1.0.2    live  127.0.0.1:40002  2     1235  DOWN     DRAIN  2          -        99        -         -
+        1.0.3    new   127.0.0.1:40003  1     -     UNKNOWN  READY  -          -        -         -         -
         """);
   }
 

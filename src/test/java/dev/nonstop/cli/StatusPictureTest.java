@@ -15,12 +15,12 @@ class StatusPictureTest {
       new StatusView.Deploying(5, "deploy", "1.0.2", "1.0.3", "blue-green", 3, 4), "127.0.0.1:8080", "127.0.0.1:8082",
       List.of(
           new GroupView("1.0.2", "live", null, List.of(
-              new ServerView("127.0.0.1:40001", 1, 101, "UP", "READY", 3, 2, 120),
-              new ServerView("127.0.0.1:40002", 2, 102, "UP", "DRAINING", 1, 0, 118))),
+              new ServerView("127.0.0.1:40001", 1, 101, "UP", "READY", 3, 2, 120, 0, 0),
+              new ServerView("127.0.0.1:40002", 2, 102, "UP", "DRAINING", 1, 0, 118, 2, 5))),
           new GroupView("1.0.1", "old", "2026-01-01T12:10:00Z", List.of(
-              new ServerView("127.0.0.1:40003", 1, 103, "UP", "READY", 0, 1, 90))),
+              new ServerView("127.0.0.1:40003", 1, 103, "UP", "READY", 0, 1, 90, 0, 0))),
           new GroupView("1.0.3", "preview", null, List.of(
-              new ServerView("127.0.0.1:40004", 1, 104, "DOWN", "MAINT", 0, 0, 0)))),
+              new ServerView("127.0.0.1:40004", 1, 104, "DOWN", "MAINT", 0, 0, 0, 0, 0)))),
       List.of());
 
   @Test
@@ -33,11 +33,11 @@ class StatusPictureTest {
         deploying: #5 deploy 1.0.2 → 1.0.3 (blue-green), step 3/4
         1.0.1 is kept warm for a rollback until 2026-01-01T12:10:00Z
 
-        RELEASE  ROLE     SERVER           SLOT  PID  HEALTH  ADMIN     IN-FLIGHT  STREAMS  REQUESTS
-        1.0.2    live     127.0.0.1:40001  1     101  UP      READY     3          2        120
-        1.0.2    live     127.0.0.1:40002  2     102  UP      DRAINING  1          0        118
-        1.0.1    old      127.0.0.1:40003  1     103  UP      READY     0          1        90
-        1.0.3    preview  127.0.0.1:40004  1     104  DOWN    MAINT     0          0        0
+        RELEASE  ROLE     SERVER           SLOT  PID  HEALTH  ADMIN     IN-FLIGHT  STREAMS  REQUESTS  RESTARTS  EJECTED
+        1.0.2    live     127.0.0.1:40001  1     101  UP      READY     3          2        120       0         0
+        1.0.2    live     127.0.0.1:40002  2     102  UP      DRAINING  1          0        118       2         5
+        1.0.1    old      127.0.0.1:40003  1     103  UP      READY     0          1        90        0         0
+        1.0.3    preview  127.0.0.1:40004  1     104  DOWN    MAINT     0          0        0         0         0
         """);
   }
 

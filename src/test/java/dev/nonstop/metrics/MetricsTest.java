@@ -73,6 +73,20 @@ class MetricsTest {
   }
 
   @Test
+  void countsRestartsOfEachServerAndEjectionsByLiveTraffic() {
+    metrics.restarts(b -> b == blue ? 3 : 0);
+    metrics.sample(1000, List.of(blue, green));
+    for (int i = 0; i < 5; i++) {
+      blue.recordFailure(5);
+    }
+
+    assertThat(metrics.scrape())
+        .contains("nonstop_server_restarts_total{backend=\"127.0.0.1:40001\",release=\"1.0.1\"} 3.0")
+        .contains("nonstop_server_restarts_total{backend=\"127.0.0.1:40002\",release=\"1.0.2\"} 0.0")
+        .contains("nonstop_backend_ejections_total{backend=\"127.0.0.1:40001\",release=\"1.0.1\"} 1.0");
+  }
+
+  @Test
   void dropsBackendsThatLeftTheFleetOnceIdle() {
     metrics.sample(1000, List.of(blue, green));
     blue.acquire();
