@@ -545,11 +545,12 @@ public final class Daemon implements Control, AutoCloseable {
     }
     Duration bake = request.bake() == null ? config.bake() : parse(() -> Durations.parse(request.bake()));
     Plan plan = plan(strategy, to, batch, surge, request.preview(), bake);
+    Rollout rollout = new Rollout(config);
     if (request.preview()) {
-      return launch("deploy", strategy, to, plan, null); // judged and baked once promoted
+      return launch("deploy", strategy, to, rollout.preview(plan), null); // judged and baked once promoted
     }
     Guard guard = guard(to, bake);
-    return launch("deploy", strategy, to, Rollout.baked(plan, guard), guard);
+    return launch("deploy", strategy, to, rollout.deploy(plan, guard), guard);
   }
 
   private Guard guard(Release to, Duration bake) {
@@ -599,7 +600,7 @@ public final class Daemon implements Control, AutoCloseable {
     }
     Guard guard = guard(preview.release(), config.bake());
     return launch("promote", Strategy.BLUE_GREEN, preview.release(),
-        Rollout.baked(BlueGreen.promote(fleet, preview, config.bake()), guard), guard);
+        new Rollout(config).promote(BlueGreen.promote(fleet, preview, config.bake()), guard), guard);
   }
 
   @Override
