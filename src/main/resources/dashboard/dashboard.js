@@ -103,8 +103,8 @@ function renderStatus(s) {
       ? `${d.kind} #${d.id} ${d.from ? d.from + ' → ' : ''}${d.to} (${d.strategy}), step ${d.step}/${d.steps}`
       : '';
 
-  // one deployment at a time: only abort makes sense while one runs
-  for (const id of ['#deploy', '#rollback', '#promote']) $(id).disabled = !!d;
+  // one deployment at a time: while one runs, abort rolls it back and promote skips its canary steps and bake
+  for (const id of ['#deploy', '#rollback']) $(id).disabled = !!d;
 
   const now = performance.now();
   const groups = $('#groups');
@@ -123,6 +123,7 @@ function groupCard(g, now) {
   } else if (g.role === 'preview' && state.status && state.status.preview) {
     label = 'preview on ' + state.status.preview;
   }
+  if (g.weight != null) label += ' · ' + g.weight + '% of clients';
   const card = el('div', { class: `group ${g.role} ${colorOf(g.release)}`, 'data-release': g.release, 'data-role': g.role },
       el('div', { class: 'group-head' },
           el('span', { class: 'group-name', text: g.release }),

@@ -12,6 +12,7 @@ import dev.nonstop.config.Durations;
 import dev.nonstop.config.Strategy;
 import dev.nonstop.deploy.BlueGreen;
 import dev.nonstop.deploy.Boot;
+import dev.nonstop.deploy.Canary;
 import dev.nonstop.deploy.DeployException;
 import dev.nonstop.deploy.DeployRequest;
 import dev.nonstop.deploy.Deployment;
@@ -561,7 +562,7 @@ public final class Daemon implements Control, AutoCloseable {
 
   private Plan plan(Strategy strategy, Release to, Batch batch, int surge, boolean preview, Duration bake) {
     if (strategy == Strategy.CANARY) {
-      throw new ControlException(501, "strategy: canary is not built yet (expected: in-place or blue-green)");
+      return Canary.plan(fleet, to, config.instances(), config.canary(), bake);
     }
     if (strategy == Strategy.BLUE_GREEN) {
       InetSocketAddress at = preview
@@ -592,11 +593,14 @@ public final class Daemon implements Control, AutoCloseable {
   @Override
   public synchronized Progress promote() {
     if (current != null && !current.done().isDone()) {
+      if (current.promote()) {
+        return current; // a canary's steps or a bake: skipped, followed to their end
+      }
       refuseWhileBusy();
     }
     Fleet.Group preview = fleet.preview();
     if (preview == null) {
-      throw new ControlException(409, "nothing to promote: no preview group (deploy with --strategy blue-green --preview first)");
+      throw new ControlException(409, "nothing to promote: no preview group waits (deploy with --strategy blue-green --preview first) and no canary or bake runs");
     }
     Guard guard = guard(preview.release(), config.bake());
     return launch("promote", Strategy.BLUE_GREEN, preview.release(),

@@ -27,8 +27,15 @@ public record StatusView(
   /** The deployment under way. */
   public record Deploying(int id, String kind, String from, String to, String strategy, int step, int steps) {}
 
-  /** @param role live, old (kept warm for rollback) or preview */
-  public record GroupView(String release, String role, String until, List<ServerView> servers) {}
+  /**
+   * @param role live, canary (taking a share of the clients), old (kept warm for rollback) or preview
+   * @param weight the share of the clients it takes, in percent, while a canary splits them; else null
+   */
+  public record GroupView(String release, String role, String until, List<ServerView> servers, Integer weight) {
+    public GroupView(String release, String role, String until, List<ServerView> servers) {
+      this(release, role, until, servers, null);
+    }
+  }
 
   /**
    * @param streams open WebSockets and event streams: long-lived, not counted in {@code inFlight}
@@ -54,7 +61,14 @@ public record StatusView(
     for (Server s : fleet.live()) {
       live.computeIfAbsent(s.release().version(), k -> new ArrayList<>()).add(view(s));
     }
-    live.forEach((release, servers) -> groups.add(new GroupView(release, "live", null, servers)));
+    Fleet.Group canary = fleet.canary();
+    int percent = fleet.canaryPercent();
+    Integer liveWeight = canary == null ? null : 100 - percent;
+    live.forEach((release, servers) -> groups.add(new GroupView(release, "live", null, servers, liveWeight)));
+    if (canary != null) {
+      groups.add(new GroupView(canary.release().version(), "canary", null,
+          canary.servers().stream().map(StatusView::view).toList(), percent));
+    }
     Fleet.Group warm = fleet.warm();
     if (warm != null) {
       groups.add(new GroupView(warm.release().version(), "old", String.valueOf(warm.until()),

@@ -101,12 +101,12 @@ public final class BlueGreen {
     fleet.stop(started.stream().filter(s -> !s.stopping()).toList(), d);
   }
 
-  private static Duration warmFor(Fleet fleet, Duration bake) {
+  static Duration warmFor(Fleet fleet, Duration bake) {
     Duration keepOld = fleet.config().keepOld();
     return keepOld.compareTo(bake) >= 0 ? keepOld : bake.plus(Duration.ofMinutes(1));
   }
 
-  private static void keepWarm(Fleet fleet, List<Server> old, Duration bake) {
+  static void keepWarm(Fleet fleet, List<Server> old, Duration bake) {
     fleet.keepWarm(old, java.time.Instant.now().plus(warmFor(fleet, bake)));
   }
 
@@ -157,7 +157,7 @@ public final class BlueGreen {
    * once, and their clients reconnect to the live group. By default they stay: the old group is kept
    * warm, and its servers close them when they are stopped.
    */
-  private static void closeStreamsOnSwitch(Fleet fleet, List<Server> old, Deployment d) {
+  static void closeStreamsOnSwitch(Fleet fleet, List<Server> old, Deployment d) {
     if (!fleet.config().streams().closeOnSwitch()) {
       return;
     }

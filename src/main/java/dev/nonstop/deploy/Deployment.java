@@ -39,6 +39,8 @@ public final class Deployment implements Progress {
   private final CopyOnWriteArrayList<Consumer<Event>> subscribers = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Event> done = new CompletableFuture<>();
   private final CompletableFuture<Void> aborted = new CompletableFuture<>();
+  /** The operator said the new release is good: the holds and the bake left end at once. */
+  private final CompletableFuture<Verdict> promoted = new CompletableFuture<>();
   private final List<Report.StepTime> stepTimes = new ArrayList<>();
   private volatile int currentStep;
   /** Set while the undo runs: an abort no longer interrupts waits, putting things back must finish. */
@@ -267,8 +269,18 @@ public final class Deployment implements Progress {
     }
     g.startBake();
     long quarter = Math.max(Duration.ofSeconds(1).toNanos(), g.bake().toNanos() / 4);
+    CompletableFuture<Verdict> end = g.baked().applyToEither(promoted, v -> v);
     while (true) {
-      Verdict v = await(g.baked(), quarter);
+      Verdict v = await(end, quarter);
+      if (promoted.isDone() && !g.baked().isDone()) {
+        Verdict so = g.latest();
+        verdict = so == null ? null : new Verdict(Verdict.Outcome.PASSED, "promoted by the operator during the bake; "
+            + so.reason(), so.newer(), so.older());
+        if (verdict != null) {
+          info(verdict.line());
+        }
+        return;
+      }
       if (v != null) {
         verdict = v;
         info(v.line());
@@ -280,6 +292,39 @@ public final class Deployment implements Progress {
             + now.newer() + (now.older() == null ? "" : "; " + now.older()));
       }
     }
+  }
+
+  /**
+   * Holds the current state for {@code length} (a canary's weight), watched by the guard: returns
+   * at its end, or at once after {@link #promote()}; throws when a verdict fails or the operator
+   * aborts.
+   */
+  void hold(Duration length) throws DeployException, InterruptedException {
+    if (promoted.isDone()) {
+      return;
+    }
+    await(promoted, length.toNanos());
+  }
+
+  /** The guard's verdict so far (null without a guard or before its first look). */
+  Verdict verdictSoFar() {
+    Guard g = guard;
+    return g == null ? null : g.latest();
+  }
+
+  /**
+   * The operator's word that the new release is good: what is left of a canary's steps and of the
+   * bake is skipped (the judge's verdict so far stands). False when there is nothing to skip: no
+   * guard, the deployment ended, or a promote came already.
+   */
+  public boolean promote() {
+    if (guard == null || done.isDone() || promoted.isDone()) {
+      return false;
+    }
+    Verdict so = verdictSoFar();
+    promoted.complete(so);
+    emit("info", currentStep, "promoted by the operator: the steps and bake left are skipped");
+    return true;
   }
 
   /**

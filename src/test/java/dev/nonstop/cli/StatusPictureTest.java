@@ -48,4 +48,22 @@ class StatusPictureTest {
     assertThat(out).contains("\u001B[33mDRAINING  \u001B[0m", "\u001B[31mMAINT     \u001B[0m",
         "\u001B[36mpreview  \u001B[0m", "\u001B[2mold      \u001B[0m", "\u001B[31mDOWN    \u001B[0m");
   }
+
+  @Test
+  void aCanaryShowsEachGroupsWeight() {
+    StatusView canary = new StatusView("hello", "1.0.1", null, false, null,
+        new StatusView.Deploying(6, "deploy", "1.0.1", "1.0.2", "canary", 4, 7), "127.0.0.1:8080", null,
+        List.of(
+            new GroupView("1.0.1", "live", null, List.of(
+                new ServerView("127.0.0.1:40001", 1, 101, "UP", "READY", 0, 0, 300, 0, 0)), 75),
+            new GroupView("1.0.2", "canary", null, List.of(
+                new ServerView("127.0.0.1:40002", 1, 102, "UP", "READY", 0, 0, 100, 0, 0)), 25)),
+        List.of());
+
+    String out = StatusCommand.render(Json.mapper().valueToTree(canary), false);
+
+    assertThat(out).contains("canary: 1.0.2 takes 25% of the clients ('nonstop promote' skips the steps left, "
+            + "'nonstop abort' rolls back)\n",
+        "1.0.1    live 75%    127.0.0.1:40001", "1.0.2    canary 25%  127.0.0.1:40002");
+  }
 }

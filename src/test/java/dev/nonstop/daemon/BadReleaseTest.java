@@ -89,7 +89,7 @@ class BadReleaseTest {
   /** From the deploy's first event to the verdict's. */
   private static String verdictTime(List<Event> events, Report report) {
     Event first = events.get(0);
-    return events.stream().filter(e -> e.message().startsWith("verdict:")).findFirst()
+    return events.stream().filter(e -> e.type().equals("warn") && e.message().startsWith("verdict:")).findFirst()
         .map(e -> Duration.between(first.time(), e.time()).toMillis() + " ms").orElse("?");
   }
 }
