@@ -518,7 +518,7 @@ public final class Daemon implements Control, AutoCloseable {
 
   @Override
   public synchronized Object status() {
-    return StatusView.of(config, doc, fleet, current, proxy.address(), doc.pending(config));
+    return StatusView.of(config, doc, fleet, current, proxy.address(), doc.pending(config), metrics::rate);
   }
 
   @Override

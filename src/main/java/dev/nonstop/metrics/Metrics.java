@@ -49,6 +49,8 @@ public final class Metrics implements RequestListener, AutoCloseable {
   private final Counter failedRetries;
   private Traffic.Snapshot lastSample; // sampler thread only
   private volatile java.util.function.ToDoubleFunction<Backend> restarts = b -> 0;
+  /** Each backend's answers at the last sample and its rate over the second before (sampler writes). */
+  private final ConcurrentHashMap<Backend, double[]> rates = new ConcurrentHashMap<>();
   private ScheduledExecutorService sampler;
 
   /** Metrics of a proxy whose per-release counts {@code traffic} keeps; this listener feeds it too. */
@@ -149,7 +151,12 @@ public final class Metrics implements RequestListener, AutoCloseable {
     releases.add("none");
     for (Backend b : current) {
       meters(b);
+      long answered = answered(b);
+      double[] last = rates.get(b);
+      rates.put(b, new double[] {answered, nowMillis,
+          last == null || nowMillis <= last[1] ? 0 : (answered - last[0]) * 1000 / (nowMillis - last[1])});
     }
+    rates.keySet().retainAll(new HashSet<>(current));
     byBackend.forEach((b, m) -> {
       if (!current.contains(b) && b.inFlight() == 0 && b.streams() == 0) {
         byBackend.remove(b);
@@ -163,7 +170,7 @@ public final class Metrics implements RequestListener, AutoCloseable {
     now.byReleaseSince(lastSample).forEach((counted, d) -> {
       String release = counted.equals(Traffic.NONE) ? "none" : counted;
       if (d.requests() > 0 || (releases.contains(release) && !release.equals("none"))) {
-        points.put(release, new Series.Point(d.requests(), d.failed(), d.latencyMs(99)));
+        points.put(release, new Series.Point(d.requests(), d.failed(), d.latencyMs(99), d.proxyErrors()));
       }
     });
     lastSample = now;
@@ -174,6 +181,20 @@ public final class Metrics implements RequestListener, AutoCloseable {
       }
     });
     series.add(new Series.Sample(nowMillis, points));
+  }
+
+  private static long answered(Backend b) {
+    long n = 0;
+    for (int c = 1; c <= 5; c++) {
+      n += b.responses(c);
+    }
+    return n;
+  }
+
+  /** The requests a second {@code b} answered over the last sampled second (0 before two samples). */
+  public double rate(Backend b) {
+    double[] r = rates.get(b);
+    return r == null ? 0 : r[2];
   }
 
   /** Counts a finished deployment by kind, strategy and result, with its duration. */
