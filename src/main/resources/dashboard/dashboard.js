@@ -333,6 +333,12 @@ function reportDetail(r) {
   const byRelease = Object.entries(r.requests || {}).map(([k, v]) => k + ': ' + v).join(', ');
   td.append(el('div', { text: `requests ${r.total} (${byRelease}); failed ${r.failed} (app ${r.appErrors}, proxy ${r.proxyErrors}); `
       + `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms; longest drain ${duration(r.longestDrainMs)}` }));
+  const v = r.verdict;
+  if (v) {
+    const side = n => n ? `${n.release}: ${n.requests} requests, ${n.errors} errors, p99 ${n.p99Ms.toFixed(1)} ms` : '';
+    td.append(el('div', { class: 'verdict-' + v.outcome, text: `verdict: ${v.outcome}: ${v.reason}; `
+        + side(v.newer) + (v.older ? '; ' + side(v.older) : '') + (r.undoMs != null ? `; undone in ${duration(r.undoMs)}` : '') }));
+  }
   return td;
 }
 
