@@ -122,4 +122,15 @@ class JudgeTest {
     assertThat(Judge.wilsonLow(20, 20)).isGreaterThan(0.8);
     assertThat(Judge.wilsonLow(100, 10_000)).isBetween(0.008, 0.01);
   }
+
+  @Test
+  void aVerdictGoesToJsonWithItsOutcomeInLowerCaseAndComesBack() throws Exception {
+    Verdict v = judge.judge(newer(20, 20, 1), older(1000, 0, 1), List.of());
+    com.fasterxml.jackson.databind.ObjectMapper json = dev.nonstop.admin.Json.mapper();
+
+    String text = json.writeValueAsString(v);
+
+    assertThat(text).contains("\"outcome\":\"failed\"", "\"release\":\"1.0.2\"");
+    assertThat(json.readValue(text, Verdict.class)).isEqualTo(v);
+  }
 }
