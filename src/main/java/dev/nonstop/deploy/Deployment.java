@@ -328,21 +328,30 @@ public final class Deployment implements Progress {
   }
 
   /**
-   * With a guard: waits until the judge has seen enough of the new release's requests to judge its
-   * errors, at most the bake time (at least 5 s; not at all with no bake). An in-place deploy calls
-   * it after its first batch, so that a broken release is caught while most servers still run the
-   * old one.
+   * With a guard and a bake: watches the first new servers for a third of the bake time (10 s by
+   * default) and until the judge has seen enough of their requests to judge their errors (at most
+   * the bake time). An in-place deploy calls it after its first batch, so that a release that dies
+   * or fails in its first seconds is caught while most servers still run the old one: without it,
+   * a release that passed its checks and died a moment later took the next batch's old servers with
+   * it, and no server was left to answer while the old release started again.
    */
   void watchFirst(String what) throws DeployException, InterruptedException {
     Guard g = guard;
-    if (g == null || g.judgeable().isDone() || g.bake().isZero()) {
+    if (g == null || g.bake().isZero() || promoted.isDone()) {
       return;
     }
-    Duration most = g.bake().compareTo(Duration.ofSeconds(5)) > 0 ? g.bake() : Duration.ofSeconds(5);
-    info("watching " + what + " until it answered " + g.minRequests() + " requests (judge: min-requests), at most "
-        + Fleet.format(most));
-    Verdict v = await(g.judgeable(), most.toNanos());
-    info(v == null ? "not enough requests after " + Fleet.format(most) + ": going on, still judged" : v.line());
+    Duration least = g.bake().dividedBy(3);
+    info("watching " + what + " for " + Fleet.format(least) + " and until it answered " + g.minRequests()
+        + " requests (judge: min-requests), at most " + Fleet.format(g.bake()) + ", before the next batch");
+    long t0 = System.nanoTime();
+    await(promoted, least.toNanos());
+    if (!promoted.isDone() && !g.judgeable().isDone()) {
+      await(g.judgeable().applyToEither(promoted, v -> v), g.bake().toNanos() - (System.nanoTime() - t0));
+    }
+    Verdict v = g.latest();
+    if (v != null) {
+      info((g.judgeable().isDone() ? "" : "too few requests to judge its errors yet, going on: ") + v.line());
+    }
   }
 
   /**

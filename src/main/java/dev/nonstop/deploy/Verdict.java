@@ -46,10 +46,16 @@ public record Verdict(Outcome outcome, String reason, Numbers newer, Numbers old
     return outcome == Outcome.FAILED;
   }
 
-  /** The verdict as an event line: the outcome, why, and both releases' numbers. */
+  /**
+   * The verdict as an event line: the outcome, why, and both releases' numbers; while it is still
+   * watching, what it saw so far (only a passed or failed verdict is one).
+   */
   public String line() {
-    return "verdict: " + newer.release() + " " + outcome.word() + ": " + reason + " [" + newer
-        + (older == null ? "" : "; " + older) + "]";
+    String numbers = " [" + newer + (older == null ? "" : "; " + older) + "]";
+    if (outcome == Outcome.WATCHING) {
+      return "judged so far: " + newer.release() + ": " + reason + numbers;
+    }
+    return "verdict: " + newer.release() + " " + outcome.word() + ": " + reason + numbers;
   }
 
   static String percent(double share) {

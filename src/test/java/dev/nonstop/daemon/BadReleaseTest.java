@@ -48,7 +48,7 @@ class BadReleaseTest {
       "in-place, 1.0.2-errors",
       "blue-green, 1.0.2-errors"})
   void aBrokenReleaseIsRolledBackOnItsVerdict(String strategy, String version) throws Exception {
-    daemon = Daemon.start(Fixture.config(dir, Fixture.yaml(2, "batch: 1\nbake: 6s\nkeep-old: 10m\n")), "1.0.1", e -> { });
+    daemon = Daemon.start(Fixture.config(dir, Fixture.yaml(2, "batch: 1\nbake: 9s\nkeep-old: 10m\n")), "1.0.1", e -> { });
     load = Load.start(daemon.listenAddress(), "/", 4, 100);
     await().atMost(Duration.ofSeconds(20)).until(() -> load.snapshot().ok() > 50);
     Load.Snapshot before = load.snapshot();
