@@ -4,11 +4,13 @@
 'use strict';
 
 const TOKEN_KEY = 'nonstop.token';
-const COLORS = { blue: '#3b82f6', green: '#22c55e' };
+// one colour per version, in the order they appear: never two versions on the page in one colour
+const PALETTE = ['#3b82f6', '#22c55e', '#a855f7', '#f97316', '#06b6d4', '#eab308', '#ec4899', '#84cc16'];
+const PROXY_COLOR = '#ef4444';
 const state = {
   token: null,
   status: null,
-  colors: new Map(),          // release -> 'blue' | 'green', kept as releases move between roles
+  colors: new Map(),          // release -> a colour of PALETTE, kept as releases move between roles
   lastRequests: new Map(),    // server name -> {requests, t}
   rates: new Map(),           // server name -> req/s
   series: null,
@@ -70,9 +72,11 @@ function el(tag, attrs = {}, ...children) {
 
 function colorOf(release) {
   if (!state.colors.has(release)) {
+    // the palette's next colour; after eight versions, the one its oldest holder had
     const used = [...state.colors.values()];
-    const last = used[used.length - 1];
-    state.colors.set(release, last === 'blue' ? 'green' : 'blue');
+    const color = PALETTE.find(c => !used.includes(c)) || used[0];
+    if (used.length >= PALETTE.length) state.colors.delete([...state.colors.keys()][0]);
+    state.colors.set(release, color);
   }
   return state.colors.get(release);
 }
@@ -120,8 +124,8 @@ function renderStatus(s) {
       ? `${d.kind} #${d.id} ${d.from ? d.from + ' → ' : ''}${d.to} (${d.strategy}), step ${d.step}/${d.steps}`
       : '';
 
-  // one deployment at a time: only abort makes sense while one runs
-  for (const id of ['#deploy', '#rollback', '#promote']) $(id).disabled = !!d;
+  // one deployment at a time: while one runs, abort rolls it back and promote skips its canary steps and bake
+  for (const id of ['#deploy', '#rollback']) $(id).disabled = !!d;
 
   const now = performance.now();
   const groups = $('#groups');
@@ -140,10 +144,12 @@ function groupCard(g, now) {
   } else if (g.role === 'preview' && state.status && state.status.preview) {
     label = 'preview on ' + state.status.preview;
   }
-  const card = el('div', { class: `group ${g.role} ${colorOf(g.release)}`, 'data-release': g.release, 'data-role': g.role },
+  if (g.weight != null) label += ' · ' + g.weight + '% of clients';
+  const card = el('div', { class: `group ${g.role}`, 'data-release': g.release, 'data-role': g.role },
       el('div', { class: 'group-head' },
           el('span', { class: 'group-name', text: g.release }),
           el('span', { class: 'role ' + g.role, text: label, title: g.until ? 'until ' + g.until : '' })));
+  card.style.setProperty('--c', colorOf(g.release));
   const servers = el('div', { class: 'servers' });
   for (const srv of g.servers) servers.append(serverTile(g, srv, now));
   card.append(servers);
@@ -158,7 +164,7 @@ function serverTile(g, srv, now) {
   } else if (!prev) {
     state.lastRequests.set(srv.name, { requests: srv.requests, t: now });
   }
-  const rate = state.rates.get(srv.name);
+  const rate = srv.rate != null ? srv.rate : state.rates.get(srv.name);
   return el('div', { class: 'server', 'data-version': g.release, 'data-server': srv.name, title: srv.name + ', pid ' + srv.pid },
       el('div', { class: 'top' },
           el('span', {}, el('span', { class: 'dot ' + srv.health, title: srv.health }), 'slot ' + srv.slot),
@@ -170,7 +176,11 @@ function serverTile(g, srv, now) {
           el('span', { text: 'in flight' }), el('b', { text: String(srv.inFlight) }),
           el('span', { text: 'streams', title: 'open WebSockets and event streams: long-lived, not in flight' }),
           el('b', { text: String(srv.streams == null ? 0 : srv.streams) }),
-          el('span', { text: 'req/s' }), el('b', { text: rate == null ? '…' : rate.toFixed(1) })));
+          el('span', { text: 'req/s' }), el('b', { text: rate == null ? '…' : rate.toFixed(1) }),
+          el('span', { text: 'restarts', title: 'times its process died and was started again' }),
+          el('b', { class: srv.restarts ? 'warn' : '', text: String(srv.restarts || 0) }),
+          el('span', { text: 'ejected', title: 'times live traffic took it out of the pool; each one in a row doubles the checks it must pass to come back' }),
+          el('b', { class: srv.ejections ? 'warn' : '', text: String(srv.ejections || 0) })));
 }
 
 // ---- charts, drawn on canvas ----
@@ -179,19 +189,30 @@ function drawCharts() {
   const samples = (state.series && state.series.samples) || [];
   const releases = [];
   for (const s of samples) for (const r of Object.keys(s.releases)) if (r !== 'none' && !releases.includes(r)) releases.push(r);
-  drawChart($('#chart-rps'), samples, releases, p => p.requests * 1000 / state.series.intervalMs);
-  drawChart($('#chart-errors'), samples, releases, p => p.errors * 1000 / state.series.intervalMs);
-  drawChart($('#chart-p99'), samples, releases, p => (p.requests ? p.p99Ms : null));
+  const perSecond = n => n * 1000 / state.series.intervalMs;
+  const lines = value => releases.map(r => ({ color: colorOf(r), value: s => (s.releases[r] ? value(s.releases[r]) : null) }));
+  drawChart($('#chart-rps'), samples, lines(p => perSecond(p.requests)));
+  // errors: the app's 5xx by release, and the proxy's own answers (502, 503 no backend, 504) as one
+  // series of their own, whichever release they belong to, none included
+  const proxy = { color: PROXY_COLOR, dash: true, value: s => perSecond(Object.values(s.releases)
+      .reduce((sum, p) => sum + (p.proxyErrors || 0), 0)) };
+  drawChart($('#chart-errors'), samples, [...lines(p => perSecond(p.errors - (p.proxyErrors || 0))), proxy]);
+  drawChart($('#chart-p99'), samples, lines(p => (p.requests ? p.p99Ms : null)));
   for (const legend of document.querySelectorAll('[data-legend]')) {
-    legend.replaceChildren(...releases.map(r => {
-      const i = el('i');
-      i.style.background = COLORS[colorOf(r)];
-      return el('span', {}, i, r);
-    }));
+    const items = releases.map(r => legendItem(colorOf(r), r));
+    if (legend.dataset.legend === 'errors') items.push(legendItem(PROXY_COLOR, 'proxy errors'));
+    legend.replaceChildren(...items);
   }
 }
 
-function drawChart(canvas, samples, releases, value) {
+function legendItem(color, text) {
+  const i = el('i');
+  i.style.background = color;
+  return el('span', {}, i, text);
+}
+
+/** @param lines [{color, dash, value: sample -> number or null}] */
+function drawChart(canvas, samples, lines) {
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth, h = canvas.clientHeight;
   canvas.width = w * dpr;
@@ -204,9 +225,8 @@ function drawChart(canvas, samples, releases, value) {
   // the last five minutes, or less while there is less, so a young daemon's lines are not a sliver
   const span = Math.min(5 * 60 * 1000, Math.max(30 * 1000, samples.length ? now - samples[0].t : 0));
   let max = 0;
-  for (const s of samples) for (const r of releases) {
-    const p = s.releases[r];
-    const v = p ? value(p) : null;
+  for (const s of samples) for (const line of lines) {
+    const v = line.value(s);
     if (v != null && v > max) max = v;
   }
   max = niceMax(max);
@@ -224,15 +244,15 @@ function drawChart(canvas, samples, releases, value) {
   ctx.fillText('now', w - right - 22, h - 4);
   const x = t => left + (w - left - right) * (1 - (now - t) / span);
   const y = v => top + (h - top - bottom) * (1 - v / max);
-  for (const r of releases) {
-    ctx.strokeStyle = COLORS[colorOf(r)];
+  for (const line of lines) {
+    ctx.strokeStyle = line.color;
     ctx.lineWidth = 2;
+    ctx.setLineDash(line.dash ? [5, 3] : []);
     ctx.beginPath();
     let pen = false;
     for (const s of samples) {
       if (now - s.t > span) continue;
-      const p = s.releases[r];
-      const v = p ? value(p) : null;
+      const v = line.value(s);
       if (v == null) { pen = false; continue; }
       if (pen) ctx.lineTo(x(s.t), y(v)); else ctx.moveTo(x(s.t), y(v));
       pen = true;
@@ -255,6 +275,8 @@ function onDeployEvent(t) {
   if (!d || d.id !== t.id) {
     d = state.deployment = { id: t.id, kind: t.kind, from: t.from, to: t.to, strategy: t.strategy, steps: t.steps,
       titles: [], started: [], ended: null, result: null, events: [] };
+    // every step's title from the start, so that the pending ones have their names
+    (t.titles || []).forEach((title, i) => { d.titles[i + 1] = title; });
   }
   const e = t.event;
   const at = Date.parse(e.time);
@@ -328,6 +350,12 @@ function reportDetail(r) {
   const byRelease = Object.entries(r.requests || {}).map(([k, v]) => k + ': ' + v).join(', ');
   td.append(el('div', { text: `requests ${r.total} (${byRelease}); failed ${r.failed} (app ${r.appErrors}, proxy ${r.proxyErrors}); `
       + `p50 ${r.p50Ms} ms, p99 ${r.p99Ms} ms, max ${r.maxMs} ms; longest drain ${duration(r.longestDrainMs)}` }));
+  const v = r.verdict;
+  if (v) {
+    const side = n => n ? `${n.release}: ${n.requests} requests, ${n.errors} errors, p99 ${n.p99Ms.toFixed(1)} ms` : '';
+    td.append(el('div', { class: 'verdict-' + v.outcome, text: `verdict: ${v.outcome}: ${v.reason}; `
+        + side(v.newer) + (v.older ? '; ' + side(v.older) : '') + (r.undoMs != null ? `; undone in ${duration(r.undoMs)}` : '') }));
+  }
   return td;
 }
 

@@ -14,7 +14,8 @@ import java.util.Set;
 /** Reads and validates request bodies; every failure is a {@link BadRequest} saying what was expected. */
 final class Body {
   private static final int MAX_BYTES = 64 * 1024;
-  private static final Set<String> DEPLOY_FIELDS = Set.of("version", "strategy", "batch", "surge", "preview");
+  private static final Set<String> DEPLOY_FIELDS = Set.of("version", "strategy", "batch", "surge", "preview",
+      "bake");
   private static final Set<String> MAINTENANCE_FIELDS = Set.of("on", "message");
 
   /** What {@code POST /api/maintenance} asks for; {@code message} is null for the default page. */
@@ -45,7 +46,16 @@ final class Body {
       }
       surge = s.asInt();
     }
-    return new DeployRequest(version, strategy, batch, surge, bool(body, "preview", false));
+    String bake = text(body, "bake", false);
+    if (bake != null) {
+      try {
+        dev.nonstop.config.Durations.parse(bake);
+      } catch (IllegalArgumentException e) {
+        throw new BadRequest("bake: " + bake + " (expected: " + e.getMessage() + ")");
+      }
+      bake = bake.strip();
+    }
+    return new DeployRequest(version, strategy, batch, surge, bool(body, "preview", false), bake);
   }
 
   static Maintenance maintenance(HttpExchange exchange) throws IOException {

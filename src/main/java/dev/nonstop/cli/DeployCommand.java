@@ -31,7 +31,7 @@ final class DeployCommand implements Callable<Integer> {
   @Option(names = "--version", paramLabel = "VERSION", description = "The version to deploy, as an option (as with up).")
   String versionOption;
 
-  @Option(names = "--strategy", paramLabel = "in-place|blue-green", converter = StrategyConverter.class,
+  @Option(names = "--strategy", paramLabel = "in-place|blue-green|canary", converter = StrategyConverter.class,
       description = "How to replace the servers (default: the file's).")
   Strategy strategy;
 
@@ -45,6 +45,10 @@ final class DeployCommand implements Callable<Integer> {
   @Option(names = "--preview", description = "Blue-green: stop before the switch, with the new release on the preview port, until promote or abort.")
   boolean preview;
 
+  @Option(names = "--bake", paramLabel = "DURATION", converter = DurationConverter.class,
+      description = "How long to watch the new release after the last step before the deploy is done, e.g. 30s, 0s for none (default: the file's).")
+  java.time.Duration bake;
+
   @Override
   public Integer call() {
     if (version != null && versionOption != null && !version.equals(versionOption)) {
@@ -57,14 +61,14 @@ final class DeployCommand implements Callable<Integer> {
           "which version to deploy? (expected: nonstop deploy VERSION, or --version VERSION)");
     }
     DeployRequest request = new DeployRequest(version, strategy == null ? null : strategy.word(),
-        batch == null ? null : batch.toString(), surge, preview);
+        batch == null ? null : batch.toString(), surge, preview, bake == null ? null : bake.toMillis() + "ms");
     return target.call(spec, client -> EventLine.follow(client, "/api/deploy", json(request), spec.commandLine().getOut()));
   }
 
   /** The request as the admin server reads it: every field by its name, null for the file's value. */
   static ObjectNode json(DeployRequest r) {
     return JsonText.object().put("version", r.version()).put("strategy", r.strategy()).put("batch", r.batch())
-        .put("surge", r.surge()).put("preview", r.preview());
+        .put("surge", r.surge()).put("preview", r.preview()).put("bake", r.bake());
   }
 
   static final class StrategyConverter implements ITypeConverter<Strategy> {
@@ -74,6 +78,17 @@ final class DeployCommand implements Callable<Integer> {
         return Strategy.parse(value);
       } catch (IllegalArgumentException e) {
         throw new TypeConversionException(e.getMessage());
+      }
+    }
+  }
+
+  static final class DurationConverter implements ITypeConverter<java.time.Duration> {
+    @Override
+    public java.time.Duration convert(String value) {
+      try {
+        return dev.nonstop.config.Durations.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new TypeConversionException("'" + value + "' (expected: " + e.getMessage() + ")");
       }
     }
   }

@@ -31,11 +31,12 @@ final class HistoryCommand implements Callable<Integer> {
     if (!history.isArray() || history.isEmpty()) {
       return "no deployments yet\n";
     }
-    Table table = new Table("ID", "KIND", "STRATEGY", "FROM → TO", "RESULT", "DURATION", "REQUESTS", "FAILED");
+    Table table = new Table("ID", "KIND", "STRATEGY", "FROM → TO", "RESULT", "DURATION", "REQUESTS", "FAILED",
+        "VERDICT");
     for (JsonNode d : history) {
       table.add(Table.cell(d, "id"), Table.cell(d, "kind"), Table.cell(d, "strategy"),
           Table.cell(d, "from") + " → " + Table.cell(d, "to"), Table.cell(d, "result"),
-          duration(d.path("durationMs")), requests(d.path("requests")), Table.cell(d, "failed"));
+          duration(d.path("durationMs")), requests(d.path("requests")), Table.cell(d, "failed"), verdict(d.path("verdict")));
     }
     return table.render();
   }
@@ -78,5 +79,17 @@ final class HistoryCommand implements Callable<Integer> {
 
   static String pretty(JsonNode node) {
     return JsonText.pretty(node) + "\n";
+  }
+
+  /** The judge's verdict in a few words: {@code failed: a server exited: ...}, or - when not judged. */
+  static String verdict(com.fasterxml.jackson.databind.JsonNode v) {
+    if (!v.isObject()) {
+      return "-";
+    }
+    String reason = v.path("reason").asText("");
+    int cut = reason.indexOf(':');
+    return v.path("outcome").asText("-") + (v.path("outcome").asText().equals("failed") && !reason.isEmpty()
+        ? ": " + (cut > 0 && cut < 40 ? reason.substring(0, cut) : reason.length() > 40 ? reason.substring(0, 40) + "…" : reason)
+        : "");
   }
 }

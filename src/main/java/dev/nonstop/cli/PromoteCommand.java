@@ -6,7 +6,7 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-@Command(name = "promote", mixinStandardHelpOptions = true, description = "Switch a previewed blue-green group live.")
+@Command(name = "promote", mixinStandardHelpOptions = true, description = "Switch a previewed blue-green group live, or skip the canary steps and bake left of the deploy under way.")
 final class PromoteCommand implements Callable<Integer> {
   @Spec CommandSpec spec;
   @Mixin TargetOption target;

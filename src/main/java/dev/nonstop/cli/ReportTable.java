@@ -45,6 +45,18 @@ final class ReportTable {
     if (r.path("longestDrainMs").asLong() > 0) {
       out.append("; longest drain ").append(HistoryCommand.duration(r.path("longestDrainMs")));
     }
+    JsonNode v = r.path("verdict");
+    if (v.isObject()) {
+      out.append("\nverdict: ").append(Table.cell(v, "outcome")).append(": ").append(Table.cell(v, "reason"));
+      out.append("\n  ").append(numbers(v.path("newer"), "new"));
+      if (v.path("older").isObject()) {
+        out.append("\n  ").append(numbers(v.path("older"), "old"));
+      }
+    }
+    if (r.path("undoMs").isNumber()) {
+      out.append("\nundone in ").append(HistoryCommand.duration(r.path("undoMs")))
+          .append(r.path("from").isTextual() ? ": " + r.path("from").asText() + " is live again" : "");
+    }
     JsonNode st = r.path("streams");
     if (st.isObject() && (st.path("opened").asLong() > 0 || st.path("closedByApp").asLong() > 0
         || st.path("closedByProxy").asLong() > 0 || st.path("closedByClient").asLong() > 0)) {
@@ -54,6 +66,15 @@ final class ReportTable {
           .append(HistoryCommand.duration(st.path("longestMs")));
     }
     return out.append('\n').toString();
+  }
+
+  /** One release's line of a verdict: {@code new 1.0.2: 251 requests, 250 errors (99.6%), p99 3.1 ms}. */
+  private static String numbers(JsonNode n, String which) {
+    long requests = n.path("requests").asLong();
+    long errors = n.path("errors").asLong();
+    String share = requests == 0 ? "-" : String.format(Locale.ROOT, "%.1f%%", 100.0 * errors / requests);
+    return which + " " + Table.cell(n, "release") + ": " + requests + " requests, " + errors + " errors (" + share
+        + "), p99 " + ms(n.path("p99Ms"));
   }
 
   private static String byRelease(JsonNode requests) {

@@ -79,6 +79,11 @@ final class StatusCommand implements Callable<Integer> {
       out.append(bad ? paint(color, YELLOW, line) : line).append('\n');
     }
     for (JsonNode g : s.path("groups")) {
+      if (g.path("role").asText().equals("canary") && g.path("weight").isNumber()) {
+        out.append(paint(color, CYAN, "canary: " + Table.cell(g, "release") + " takes " + g.path("weight").asInt()
+            + "% of the clients ('nonstop promote' skips the steps left, 'nonstop abort' rolls back)"))
+            .append('\n');
+      }
       if (g.path("role").asText().equals("old") && g.path("until").isTextual()) {
         out.append(paint(color, DIM, Table.cell(g, "release") + " is kept warm for a rollback until " + Table.cell(g, "until")))
             .append('\n');
@@ -90,12 +95,14 @@ final class StatusCommand implements Callable<Integer> {
 
   private static Table servers(JsonNode groups) {
     Table table = new Table("RELEASE", "ROLE", "SERVER", "SLOT", "PID", "HEALTH", "ADMIN", "IN-FLIGHT", "STREAMS",
-        "REQUESTS");
+        "REQUESTS", "RESTARTS", "EJECTED");
     for (JsonNode g : groups) {
       for (JsonNode srv : g.path("servers")) {
-        table.add(Table.cell(g, "release"), Table.cell(g, "role"), Table.cell(srv, "name"), Table.cell(srv, "slot"),
+        String role = Table.cell(g, "role") + (g.path("weight").isNumber() ? " " + g.path("weight").asInt() + "%" : "");
+        table.add(Table.cell(g, "release"), role, Table.cell(srv, "name"), Table.cell(srv, "slot"),
             Table.cell(srv, "pid"), Table.cell(srv, "health"), Table.cell(srv, "admin"),
-            Table.cell(srv, "inFlight"), Table.cell(srv, "streams"), Table.cell(srv, "requests"));
+            Table.cell(srv, "inFlight"), Table.cell(srv, "streams"), Table.cell(srv, "requests"),
+            Table.cell(srv, "restarts"), Table.cell(srv, "ejections"));
       }
     }
     return table;
@@ -111,9 +118,10 @@ final class StatusCommand implements Callable<Integer> {
   private static String paint(boolean color, int column, String cell) {
     String word = cell.trim();
     String code = switch (column) {
-      case 1 -> word.equals("live") ? GREEN : word.equals("old") ? DIM : CYAN;
+      case 1 -> word.startsWith("live") ? GREEN : word.equals("old") ? DIM : CYAN;
       case 5 -> word.equals("UP") ? GREEN : word.equals("DOWN") ? RED : YELLOW;
       case 6 -> word.equals("READY") ? null : word.startsWith("DRAIN") ? YELLOW : RED;
+      case 10, 11 -> word.equals("0") || word.equals("-") ? null : YELLOW;
       default -> null;
     };
     return code == null ? cell : paint(color, code, cell);

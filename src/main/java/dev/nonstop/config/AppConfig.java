@@ -20,6 +20,10 @@ import java.util.Map;
  * @param tls TLS on the listener ({@code tls:}), or null: plain HTTP
  * @param h2c without TLS, the listener speaks HTTP/2 too, to clients that open with its preface
  * @param limits the proxy's limits ({@code limits:}); the live proxy and the preview one both use them
+ * @param bake how long a deploy watches the new release after its last step before it is done
+ * @param judge when the new release fails, during the deploy and its bake
+ * @param canary the steps of {@code strategy: canary}
+ * @param hooks commands run before, after and on the failure of a deploy
  */
 public record AppConfig(
     Path file,
@@ -45,4 +49,15 @@ public record AppConfig(
     Limits limits,
     Streams streams,
     TlsConfig tls,
-    boolean h2c) {}
+    boolean h2c,
+    Duration bake,
+    JudgeLimits judge,
+    Canary canary,
+    Hooks hooks) {
+  /**
+   * 30 s: a release that dies or fails shortly after it starts (a pool that cannot connect, the
+   * first GC, a lazy init) mostly does so in its first half-minute at full traffic, and at one
+   * request a second that is enough requests for the judge to decide.
+   */
+  public static final Duration DEFAULT_BAKE = Duration.ofSeconds(30);
+}

@@ -34,7 +34,7 @@ public final class ConfigLoader {
 
   static final List<String> KEYS = List.of("app", "listen", "admin", "instances", "run", "workdir", "env",
       "health", "drain", "stop", "strategy", "batch", "surge", "keep-old", "preview", "state", "balance", "limits",
-      "streams", "tls", "h2c");
+      "streams", "tls", "h2c", "bake", "judge", "canary", "hooks");
   static final List<String> HEALTH_KEYS = List.of("path", "interval", "timeout", "rise", "fall", "deadline");
   static final List<String> STOP_KEYS = List.of("signal", "timeout");
   static final List<String> LIMITS_KEYS = List.of("max-connections", "max-body", "send-timeout", "min-body-rate",
@@ -121,7 +121,7 @@ public final class ConfigLoader {
         top.duration("drain", Duration.ofSeconds(30), false),
         stop.parsed("signal", "TERM", "one of " + String.join(", ", SIGNALS), ConfigLoader::signal),
         stop.duration("timeout", Duration.ofSeconds(10), false),
-        top.parsed("strategy", Strategy.IN_PLACE, "in-place or blue-green", Strategy::parse),
+        top.parsed("strategy", Strategy.IN_PLACE, Strategy.EXPECTED, Strategy::parse),
         top.parsed("batch", Batch.parse("50%"), "a count of at least 1 like 2, or a percent like 50%", Batch::parse),
         top.integer("surge", 0, 0, 64),
         top.duration("keep-old", Duration.ofMinutes(10), false),
@@ -133,7 +133,11 @@ public final class ConfigLoader {
             streams.parsed("on-switch", Boolean.FALSE, "keep or close", ConfigLoader::onSwitch),
             streams.duration("idle-timeout", Duration.ofHours(1), true)),
         tls(top, folder, listen, admin),
-        top.parsed("h2c", Boolean.FALSE, "true or false", ConfigLoader::bool));
+        top.parsed("h2c", Boolean.FALSE, "true or false", ConfigLoader::bool),
+        top.duration("bake", AppConfig.DEFAULT_BAKE, false),
+        DeploySections.judge(sectionOrEmpty(top, "judge")),
+        DeploySections.canary(sectionOrEmpty(top, "canary")),
+        DeploySections.hooks(sectionOrEmpty(top, "hooks")));
   }
 
   private static TlsConfig tls(Section top, Path folder, InetSocketAddress listen,

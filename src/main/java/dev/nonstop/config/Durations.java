@@ -52,4 +52,16 @@ public final class Durations {
     }
     return d;
   }
+
+  /** A duration as the file writes it: 10m, 30s, 250ms (the largest unit it is a whole number of). */
+  public static String format(Duration d) {
+    long ms = d.toMillis();
+    if (ms != 0 && ms % 3_600_000 == 0) {
+      return ms / 3_600_000 + "h";
+    }
+    if (ms != 0 && ms % 60_000 == 0) {
+      return ms / 60_000 + "m";
+    }
+    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+  }
 }

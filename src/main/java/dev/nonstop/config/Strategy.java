@@ -2,10 +2,14 @@ package dev.nonstop.config;
 
 import java.util.Locale;
 
-/** The two ways of replacing a release. */
+/** The ways of replacing a release. */
 public enum Strategy {
   IN_PLACE("in-place"),
-  BLUE_GREEN("blue-green");
+  BLUE_GREEN("blue-green"),
+  CANARY("canary");
+
+  /** What the file, the command line and the admin API accept. */
+  public static final String EXPECTED = "in-place, blue-green or canary";
 
   private final String word;
 
@@ -24,7 +28,7 @@ public enum Strategy {
         return s;
       }
     }
-    throw new IllegalArgumentException("strategy: '" + text + "' (expected: in-place or blue-green)");
+    throw new IllegalArgumentException("strategy: '" + text + "' (expected: " + EXPECTED + ")");
   }
 
   @Override

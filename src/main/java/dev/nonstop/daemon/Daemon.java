@@ -8,14 +8,19 @@ import dev.nonstop.admin.Control;
 import dev.nonstop.admin.ControlException;
 import dev.nonstop.config.AppConfig;
 import dev.nonstop.config.Batch;
+import dev.nonstop.config.Durations;
 import dev.nonstop.config.Strategy;
 import dev.nonstop.deploy.BlueGreen;
 import dev.nonstop.deploy.Boot;
+import dev.nonstop.deploy.Canary;
 import dev.nonstop.deploy.DeployException;
 import dev.nonstop.deploy.DeployRequest;
 import dev.nonstop.deploy.Deployment;
 import dev.nonstop.deploy.Event;
 import dev.nonstop.deploy.Fleet;
+import dev.nonstop.deploy.Guard;
+import dev.nonstop.deploy.Judge;
+import dev.nonstop.deploy.Rollout;
 import dev.nonstop.deploy.InPlace;
 import dev.nonstop.deploy.Plan;
 import dev.nonstop.deploy.Report;
@@ -233,6 +238,7 @@ public final class Daemon implements Control, AutoCloseable {
     if (taken != null) {
       refuseMovedListen();
     }
+    metrics.restarts(this::restarts);
     proxy.listener(metrics);
     if (doc.maintenance() != null) {
       proxy.maintenance(doc.maintenance());
@@ -527,6 +533,12 @@ public final class Daemon implements Control, AutoCloseable {
     return config;
   }
 
+  /** How often the server behind {@code b} was restarted after it died (for the metrics). */
+  private double restarts(Backend b) {
+    Fleet f = fleet;
+    return f == null ? 0 : f.all().stream().filter(s -> s.backend() == b).mapToInt(Server::restarts).sum();
+  }
+
   public InetSocketAddress listenAddress() {
     return proxy.address();
   }
@@ -552,7 +564,7 @@ public final class Daemon implements Control, AutoCloseable {
   @Override
   public synchronized Object status() {
     return StatusView.of(config, doc, fleet, current, proxy.address(), doc.pending(config),
-        tls == null ? List.of() : tls.certificates());
+        metrics::rate, tls == null ? List.of() : tls.certificates());
   }
 
   @Override
@@ -578,15 +590,31 @@ public final class Daemon implements Control, AutoCloseable {
     if (request.preview() && strategy != Strategy.BLUE_GREEN) {
       throw new ControlException(400, "--preview needs the blue-green strategy (expected: --strategy blue-green)");
     }
-    return launch("deploy", strategy, to, plan(strategy, to, batch, surge, request.preview()));
+    Duration bake = request.bake() == null ? config.bake() : parse(() -> Durations.parse(request.bake()));
+    Plan plan = plan(strategy, to, batch, surge, request.preview(), bake);
+    Rollout rollout = new Rollout(config);
+    if (request.preview()) {
+      return launch("deploy", strategy, to, rollout.preview(plan), null); // judged and baked once promoted
+    }
+    Guard guard = guard(to, bake);
+    return launch("deploy", strategy, to, rollout.deploy(plan, guard), guard);
   }
 
-  private Plan plan(Strategy strategy, Release to, Batch batch, int surge, boolean preview) {
+  private Guard guard(Release to, Duration bake) {
+    List<Server> live = fleet.live();
+    Release from = live.isEmpty() ? null : live.get(0).release();
+    return new Guard(new Judge(config.judge()), fleet, traffic, from, to, bake);
+  }
+
+  private Plan plan(Strategy strategy, Release to, Batch batch, int surge, boolean preview, Duration bake) {
+    if (strategy == Strategy.CANARY) {
+      return Canary.plan(fleet, to, config.instances(), config.canary(), bake);
+    }
     if (strategy == Strategy.BLUE_GREEN) {
       InetSocketAddress at = preview
           ? (config.preview() != null ? config.preview() : new InetSocketAddress("127.0.0.1", 0))
           : null;
-      return BlueGreen.plan(fleet, to, config.instances(), at);
+      return BlueGreen.plan(fleet, to, config.instances(), at, bake);
     }
     return InPlace.plan(fleet, to, batch.size(config.instances()), surge, config.instances());
   }
@@ -596,25 +624,33 @@ public final class Daemon implements Control, AutoCloseable {
     refuseWhileBusy();
     Fleet.Group warm = fleet.takeWarm();
     if (warm != null) {
-      return launch("rollback", Strategy.BLUE_GREEN, warm.release(), BlueGreen.switchBack(fleet, warm));
+      return launch("rollback", Strategy.BLUE_GREEN, warm.release(), BlueGreen.switchBack(fleet, warm), null);
     }
     if (doc.previous() == null) {
       throw new ControlException(409, "nothing to roll back to: " + doc.live() + " is the only release deployed so far");
     }
     Release to = new Release(doc.previous());
-    return launch("rollback", config.strategy(), to, plan(config.strategy(), to, config.batch(), config.surge(), false));
+    // a rollback is not judged, and a canary's slow steps are no way back: a full group, then the switch
+    Strategy strategy = config.strategy() == Strategy.CANARY ? Strategy.BLUE_GREEN : config.strategy();
+    return launch("rollback", strategy, to, plan(strategy, to, config.batch(), config.surge(), false, Duration.ZERO),
+        null);
   }
 
   @Override
   public synchronized Progress promote() {
     if (current != null && !current.done().isDone()) {
+      if (current.promote()) {
+        return current; // a canary's steps or a bake: skipped, followed to their end
+      }
       refuseWhileBusy();
     }
     Fleet.Group preview = fleet.preview();
     if (preview == null) {
-      throw new ControlException(409, "nothing to promote: no preview group (deploy with --strategy blue-green --preview first)");
+      throw new ControlException(409, "nothing to promote: no preview group waits (deploy with --strategy blue-green --preview first) and no canary or bake runs");
     }
-    return launch("promote", Strategy.BLUE_GREEN, preview.release(), BlueGreen.promote(fleet, preview));
+    Guard guard = guard(preview.release(), config.bake());
+    return launch("promote", Strategy.BLUE_GREEN, preview.release(),
+        new Rollout(config).promote(BlueGreen.promote(fleet, preview, config.bake()), guard), guard);
   }
 
   @Override
@@ -843,7 +879,8 @@ public final class Daemon implements Control, AutoCloseable {
     }
   }
 
-  private Progress launch(String kind, Strategy strategy, Release to, Plan plan) {
+  /** @param guard judges the new release through the plan, or null for a plan not judged */
+  private Progress launch(String kind, Strategy strategy, Release to, Plan plan, Guard guard) {
     try {
       save(doc); // a deployment records every server it starts: check before the first step
     } catch (java.io.UncheckedIOException e) {
@@ -853,6 +890,9 @@ public final class Daemon implements Control, AutoCloseable {
     List<Server> live = fleet.live();
     Release from = live.isEmpty() ? null : live.get(0).release();
     Deployment d = new Deployment(doc.nextId(), kind, strategy, from, to, plan, traffic);
+    if (guard != null) {
+      d.guardedBy(guard);
+    }
     current = d;
     d.onReport(r -> finish(d, r));
     feed.follow(d);

@@ -164,6 +164,7 @@ public final class Demo {
         + "strategy: in-place\n"
         + "batch: 2\n"
         + "keep-old: 10m\n"
+        + "bake: 5s\n"
         + "state: state\n";
     Path file = dir.resolve("nonstop.yml");
     Files.writeString(file, yaml);

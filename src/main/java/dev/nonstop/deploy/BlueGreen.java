@@ -2,6 +2,7 @@ package dev.nonstop.deploy;
 
 import dev.nonstop.instance.Release;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -11,13 +12,19 @@ import java.util.List;
  * warm for the keep-old time so that a rollback is a switch back. With a preview address, the new
  * group first answers there until it is promoted or aborted.
  *
- * <p>Nothing is switched until the new group is healthy, so the undo only stops the new group.
+ * <p>Nothing is switched until the new group is healthy. Before the switch, the undo only stops the
+ * new group; after it (a verdict failed during the bake), it switches back to the group kept warm in
+ * one atomic step, then drains and stops the new one.
  */
 public final class BlueGreen {
   private BlueGreen() {}
 
-  /** @param preview where the new group answers before promote, or null to switch at once */
-  public static Plan plan(Fleet fleet, Release to, int instances, InetSocketAddress preview) {
+  /**
+   * @param preview where the new group answers before promote, or null to switch at once
+   * @param bake the old group stays warm at least this long after the switch, so that a verdict
+   *     failing during the bake finds it to switch back to
+   */
+  public static Plan plan(Fleet fleet, Release to, int instances, InetSocketAddress preview, Duration bake) {
     List<Server> live = fleet.live();
     Release from = live.isEmpty() ? null : live.get(0).release();
     String listen = fleet.proxy().address().getHostString() + ":" + fleet.proxy().address().getPort();
@@ -53,8 +60,8 @@ public final class BlueGreen {
     } else {
       steps.add(new Step("switch " + listen + " from " + (from == null ? "nothing" : from) + " to " + to, d -> {
         List<Server> old = fleet.switchTo(snapshot(group), d);
-        fleet.keepWarm(old);
-        d.info("switched: the old group is kept warm for " + Fleet.format(fleet.config().keepOld())
+        keepWarm(fleet, old, bake);
+        d.info("switched: the old group is kept warm for " + Fleet.format(warmFor(fleet, bake))
             + " so that 'nonstop rollback' is a switch back");
         closeStreamsOnSwitch(fleet, old, d);
       }));
@@ -65,23 +72,57 @@ public final class BlueGreen {
       if (fleet.preview() != null && fleet.preview().release().equals(to)) {
         fleet.endPreview();
       }
-      List<Server> started = snapshot(group);
-      fleet.drain(started.stream().filter(s -> fleet.live().contains(s)).toList(), d);
-      fleet.stop(started, d);
+      undo(fleet, from, to, snapshot(group), d);
     });
   }
 
-  /** Switches the previewed group live; the group that was live stays warm. */
-  public static Plan promote(Fleet fleet, Fleet.Group preview) {
+  /**
+   * Stops the new group; if it was switched to, switches back first: to the group kept warm, in one
+   * step, or if that is gone (keep-old over, its servers dead), by starting {@code from} again.
+   */
+  static void undo(Fleet fleet, Release from, Release to, List<Server> started, Deployment d)
+      throws DeployException, InterruptedException {
+    List<Server> wasLive = fleet.live().stream().filter(started::contains).toList();
+    if (!wasLive.isEmpty() && from != null) {
+      Fleet.Group warm = fleet.takeWarm();
+      if (warm != null && warm.release().equals(from) && warm.servers().stream().allMatch(s -> s.backend().isUsable())) {
+        List<Server> left = fleet.switchTo(warm.servers(), d);
+        d.info("switched back to " + from + " (kept warm): " + left.size() + " server(s) of " + to + " out of the pool");
+      } else {
+        if (warm != null) {
+          fleet.keepWarm(warm.servers(), java.time.Instant.now()); // retired at once
+        }
+        d.info("no healthy " + from + " group kept warm: starting " + from + " again");
+        List<Integer> slots = started.stream().map(Server::slot).toList();
+        InPlace.restore(fleet, from, to, slots, new ArrayList<>(started), d);
+      }
+    }
+    fleet.drain(wasLive.stream().filter(s -> !s.stopping()).toList(), d);
+    fleet.stop(started.stream().filter(s -> !s.stopping()).toList(), d);
+  }
+
+  static Duration warmFor(Fleet fleet, Duration bake) {
+    Duration keepOld = fleet.config().keepOld();
+    return keepOld.compareTo(bake) >= 0 ? keepOld : bake.plus(Duration.ofMinutes(1));
+  }
+
+  static void keepWarm(Fleet fleet, List<Server> old, Duration bake) {
+    fleet.keepWarm(old, java.time.Instant.now().plus(warmFor(fleet, bake)));
+  }
+
+  /** Switches the previewed group live; the group that was live stays warm (at least {@code bake}). */
+  public static Plan promote(Fleet fleet, Fleet.Group preview, Duration bake) {
     String listen = fleet.proxy().address().getHostString() + ":" + fleet.proxy().address().getPort();
     List<Step> steps = List.of(new Step("switch " + listen + " to the previewed " + preview.release() + " group", d -> {
       List<Server> old = fleet.switchTo(preview.servers(), d);
       fleet.endPreview();
-      fleet.keepWarm(old);
-      d.info("switched: the old group is kept warm for " + Fleet.format(fleet.config().keepOld()));
+      keepWarm(fleet, old, bake);
+      d.info("switched: the old group is kept warm for " + Fleet.format(warmFor(fleet, bake)));
       closeStreamsOnSwitch(fleet, old, d);
     }));
-    return new Plan("promote " + preview.release(), steps, d -> { });
+    List<Server> live = fleet.live();
+    Release from = live.isEmpty() ? null : live.get(0).release();
+    return new Plan("promote " + preview.release(), steps, d -> undo(fleet, from, preview.release(), preview.servers(), d));
   }
 
   /**
@@ -116,7 +157,7 @@ public final class BlueGreen {
    * once, and their clients reconnect to the live group. By default they stay: the old group is kept
    * warm, and its servers close them when they are stopped.
    */
-  private static void closeStreamsOnSwitch(Fleet fleet, List<Server> old, Deployment d) {
+  static void closeStreamsOnSwitch(Fleet fleet, List<Server> old, Deployment d) {
     if (!fleet.config().streams().closeOnSwitch()) {
       return;
     }

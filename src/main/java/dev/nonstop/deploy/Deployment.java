@@ -39,6 +39,8 @@ public final class Deployment implements Progress {
   private final CopyOnWriteArrayList<Consumer<Event>> subscribers = new CopyOnWriteArrayList<>();
   private final CompletableFuture<Event> done = new CompletableFuture<>();
   private final CompletableFuture<Void> aborted = new CompletableFuture<>();
+  /** The operator said the new release is good: the holds and the bake left end at once. */
+  private final CompletableFuture<Verdict> promoted = new CompletableFuture<>();
   private final List<Report.StepTime> stepTimes = new ArrayList<>();
   private volatile int currentStep;
   /** Set while the undo runs: an abort no longer interrupts waits, putting things back must finish. */
@@ -50,6 +52,12 @@ public final class Deployment implements Progress {
   private Double switchMicros;
   private String finalResult = "done";
   private volatile Consumer<Report> recorder = r -> { };
+  /** Judges the new release through the steps and the bake; null for rollbacks and the first start. */
+  private volatile Guard guard;
+  private volatile Verdict verdict;
+  private Long undoMs; // deploying thread only
+  /** Why the deployment failed, once it did (for the on-failure hook). */
+  private volatile String failure;
 
   public Deployment(int id, String kind, Strategy strategy, Release from, Release to, Plan plan, Traffic traffic) {
     this.id = id;
@@ -98,6 +106,21 @@ public final class Deployment implements Progress {
     return report;
   }
 
+  /** Has {@code g} judge the new release from the first step on; call before {@link #run()}. */
+  public void guardedBy(Guard g) {
+    guard = requireNonNull(g, "g");
+  }
+
+  /** The verdict so far: the failed one, the one at the end of the bake, or null. */
+  public Verdict verdict() {
+    return verdict;
+  }
+
+  /** Why the deployment failed (its first line), or null while it has not. */
+  public String failure() {
+    return failure;
+  }
+
   /** Called with the report once the deployment ends, before its final event. */
   public void onReport(Consumer<Report> listener) {
     recorder = requireNonNull(listener, "listener");
@@ -110,6 +133,9 @@ public final class Deployment implements Progress {
     Traffic.Snapshot before = traffic.snapshot();
     emit("info", 0, plan.summary() + " (" + plan.steps().size() + " steps)");
     String failure = null;
+    if (guard != null) {
+      guard.start(id);
+    }
     try {
       runSteps();
     } catch (DeployException e) {
@@ -121,10 +147,18 @@ public final class Deployment implements Progress {
       log.error("deployment #{} failed unexpectedly", id, e);
       failure = "internal error: " + e;
     }
+    if (guard != null) {
+      guard.stop();
+      Verdict last = guard.failed().getNow(verdict);
+      verdict = last != null && last.outcome() != Verdict.Outcome.WATCHING ? last : verdict;
+    }
     if (failure != null) {
       finalResult = aborted.isDone() ? "aborted" : "failed";
-      emit("warn", currentStep, failure.lines().findFirst().orElse(failure));
+      this.failure = failure.lines().findFirst().orElse(failure);
+      emit("warn", currentStep, this.failure);
+      long u0 = System.nanoTime();
       undo();
+      undoMs = (System.nanoTime() - u0) / 1_000_000;
     }
     Traffic.Delta t = traffic.snapshot().since(before);
     Instant end = Instant.now();
@@ -135,7 +169,7 @@ public final class Deployment implements Progress {
         t.total(), t.failed(), t.appErrors(), t.proxyErrors(), t.p50Ms(), t.p99Ms(), t.maxMs(),
         switchMicros, longestDrainNanos / 1_000_000, message, List.copyOf(drains),
         new Report.Streams(t.streams().opened(), t.streams().byClient(), t.streams().byApp(), t.streams().byProxy(),
-            t.streams().longestMs()));
+            t.streams().longestMs()), verdict, undoMs);
     report = r;
     try {
       recorder.accept(r);
@@ -225,12 +259,110 @@ public final class Deployment implements Progress {
   }
 
   /**
+   * The bake: watches the new release for the guard's bake time, with a line at each quarter of it,
+   * and ends with the verdict that passed (a failed one throws). Without a guard, nothing to do.
+   */
+  void bake() throws DeployException, InterruptedException {
+    Guard g = guard;
+    if (g == null) {
+      return;
+    }
+    g.startBake();
+    long quarter = Math.max(Duration.ofSeconds(1).toNanos(), g.bake().toNanos() / 4);
+    CompletableFuture<Verdict> end = g.baked().applyToEither(promoted, v -> v);
+    while (true) {
+      Verdict v = await(end, quarter);
+      if (promoted.isDone() && !g.baked().isDone()) {
+        Verdict so = g.latest();
+        verdict = so == null ? null : new Verdict(Verdict.Outcome.PASSED, "promoted by the operator during the bake; "
+            + so.reason(), so.newer(), so.older());
+        if (verdict != null) {
+          info(verdict.line());
+        }
+        return;
+      }
+      if (v != null) {
+        verdict = v;
+        info(v.line());
+        return;
+      }
+      Verdict now = g.latest();
+      if (now != null) {
+        info("baking, " + Fleet.format(Duration.ofMillis(g.remaining().toMillis() / 100 * 100)) + " left: "
+            + now.newer() + (now.older() == null ? "" : "; " + now.older()));
+      }
+    }
+  }
+
+  /**
+   * Holds the current state for {@code length} (a canary's weight), watched by the guard: returns
+   * at its end, or at once after {@link #promote()}; throws when a verdict fails or the operator
+   * aborts.
+   */
+  void hold(Duration length) throws DeployException, InterruptedException {
+    if (promoted.isDone()) {
+      return;
+    }
+    await(promoted, length.toNanos());
+  }
+
+  /** The guard's verdict so far (null without a guard or before its first look). */
+  Verdict verdictSoFar() {
+    Guard g = guard;
+    return g == null ? null : g.latest();
+  }
+
+  /**
+   * The operator's word that the new release is good: what is left of a canary's steps and of the
+   * bake is skipped (the judge's verdict so far stands). False when there is nothing to skip: no
+   * guard, the deployment ended, or a promote came already.
+   */
+  public boolean promote() {
+    if (guard == null || done.isDone() || promoted.isDone()) {
+      return false;
+    }
+    Verdict so = verdictSoFar();
+    promoted.complete(so);
+    emit("info", currentStep, "promoted by the operator: the steps and bake left are skipped");
+    return true;
+  }
+
+  /**
+   * With a guard and a bake: watches the first new servers for a third of the bake time (10 s by
+   * default) and until the judge has seen enough of their requests to judge their errors (at most
+   * the bake time). An in-place deploy calls it after its first batch, so that a release that dies
+   * or fails in its first seconds is caught while most servers still run the old one: without it,
+   * a release that passed its checks and died a moment later took the next batch's old servers with
+   * it, and no server was left to answer while the old release started again.
+   */
+  void watchFirst(String what) throws DeployException, InterruptedException {
+    Guard g = guard;
+    if (g == null || g.bake().isZero() || promoted.isDone()) {
+      return;
+    }
+    Duration least = g.bake().dividedBy(3);
+    info("watching " + what + " for " + Fleet.format(least) + " and until it answered " + g.minRequests()
+        + " requests (judge: min-requests), at most " + Fleet.format(g.bake()) + ", before the next batch");
+    long t0 = System.nanoTime();
+    await(promoted, least.toNanos());
+    if (!promoted.isDone() && !g.judgeable().isDone()) {
+      await(g.judgeable().applyToEither(promoted, v -> v), g.bake().toNanos() - (System.nanoTime() - t0));
+    }
+    Verdict v = g.latest();
+    if (v != null) {
+      info((g.judgeable().isDone() ? "" : "too few requests to judge its errors yet, going on: ") + v.line());
+    }
+  }
+
+  /**
    * Waits for {@code future} up to {@code timeoutNanos}; returns null at the timeout, throws when
-   * the operator aborts or the future fails.
+   * the operator aborts, the guard's verdict fails, or the future fails.
    */
   public <T> T await(CompletableFuture<T> future, long timeoutNanos)
       throws DeployException, InterruptedException {
-    CompletableFuture<?> either = undoing ? future : CompletableFuture.anyOf(future, aborted);
+    Guard g = guard;
+    CompletableFuture<?> either = undoing ? future
+        : g == null ? CompletableFuture.anyOf(future, aborted) : CompletableFuture.anyOf(future, aborted, g.failed());
     try {
       if (timeoutNanos == Long.MAX_VALUE) {
         either.get();
@@ -253,8 +385,15 @@ public final class Deployment implements Progress {
   }
 
   private void checkAborted() throws DeployException {
-    if (aborted.isDone() && !undoing) {
+    if (undoing) {
+      return;
+    }
+    if (aborted.isDone()) {
       throw new DeployException("aborted by the operator");
+    }
+    Guard g = guard;
+    if (g != null && g.failed().isDone()) {
+      throw new DeployException(g.failed().join().line());
     }
   }
 

@@ -72,6 +72,9 @@ public final class Fleet implements AutoCloseable {
   private final List<Record> intents = new ArrayList<>();
   private Group warm;
   private Group preview;
+  /** A canary's group while the pool is split, with its share of the clients. */
+  private Group canary;
+  private int canaryPercent;
   private Proxy previewProxy;
   private volatile Runnable onChange = () -> { };
   private volatile Runnable recorder = () -> { };
@@ -150,6 +153,16 @@ public final class Fleet implements AutoCloseable {
 
   public synchronized Group preview() {
     return preview;
+  }
+
+  /** The canary's group while the pool is split, else null. */
+  public synchronized Group canary() {
+    return canary;
+  }
+
+  /** The canary's share of the clients, 0 to 100 (0 when there is none). */
+  public synchronized int canaryPercent() {
+    return canary == null ? 0 : canaryPercent;
   }
 
   public synchronized InetSocketAddress previewAddress() {
@@ -390,6 +403,38 @@ public final class Fleet implements AutoCloseable {
   // ---- groups ----
 
   /**
+   * Splits the pool in one atomic swap: {@code servers} take {@code percent} of the clients, the
+   * live group the rest. Called again with a higher percent, each client on the canary stays there.
+   */
+  public void split(List<Server> servers, int percent) {
+    for (Server s : servers) {
+      s.supervise(); // it serves: a crash is restarted (and the judge has seen it)
+    }
+    List<Backend> backends = servers.stream().map(Server::backend).toList();
+    proxy.update(p -> p.withCanary(backends, percent));
+    synchronized (this) {
+      canary = new Group(servers.get(0).release(), servers, null);
+      canaryPercent = percent;
+    }
+    changed();
+  }
+
+  /** Ends the split in one atomic swap, every client on the live group again; returns the canary's servers. */
+  public List<Server> endSplit() {
+    Group g;
+    synchronized (this) {
+      g = canary;
+      canary = null;
+    }
+    if (g == null) {
+      return List.of();
+    }
+    proxy.update(Pool::withoutCanary);
+    changed();
+    return g.servers();
+  }
+
+  /**
    * Replaces the live group with {@code next} in one atomic pool swap, records how long the swap
    * took, and returns the servers that were live before (still running, no longer selected).
    */
@@ -407,6 +452,7 @@ public final class Fleet implements AutoCloseable {
       old = new ArrayList<>(live);
       live.clear();
       live.addAll(next);
+      canary = null; // the new pool is not split
     }
     changed();
     return old;
@@ -501,14 +547,7 @@ public final class Fleet implements AutoCloseable {
 
   /** A duration as the configuration writes it: 10m, 30s, 250ms. */
   static String format(Duration d) {
-    long ms = d.toMillis();
-    if (ms != 0 && ms % 3_600_000 == 0) {
-      return ms / 3_600_000 + "h";
-    }
-    if (ms != 0 && ms % 60_000 == 0) {
-      return ms / 60_000 + "m";
-    }
-    return ms % 1000 == 0 ? ms / 1000 + "s" : ms + "ms";
+    return dev.nonstop.config.Durations.format(d);
   }
 
   /**

@@ -104,11 +104,15 @@ public final class InPlace {
               + " (pid " + n.instance().pid() + ")");
         }
       };
+      boolean firstOfSeveral = k == 0 && rounds.size() > 1;
       Step.Action awaitAndAttach = d -> {
         fleet.awaitHealthy(fresh, d);
         for (Server n : fresh) {
           fleet.attach(n);
           d.info("attached " + n.backend().name() + " (" + to + ", slot " + n.slot() + ")");
+        }
+        if (firstOfSeveral) {
+          d.watchFirst("the first " + (surge > 0 ? "round" : "batch") + " of " + to);
         }
       };
       Step.Action drain = d -> fleet.drain(round, d);

@@ -14,6 +14,9 @@ import java.util.Map;
  *     {@code proxyErrors} (502/503/504 of the proxy's own, or connections closed without an answer)
  * @param switchMicros the blue-green pool swap, in microseconds (null when there was none)
  * @param drains each server drained, with how long its in-flight requests took to finish
+ * @param verdict the judge's last word on the new release: failed, or passed at the end of the
+ *     bake; null when it was not judged (rollbacks, earlier versions)
+ * @param undoMs how long putting the old release back took, for a deployment that failed; else null
  */
 public record Report(
     int id,
@@ -38,7 +41,9 @@ public record Report(
     long longestDrainMs,
     String message,
     List<Drain> drains,
-    Streams streams) {
+    Streams streams,
+    Verdict verdict,
+    Long undoMs) {
 
   /**
    * Streams (WebSockets, event streams) during the deployment, apart from requests: how many opened,

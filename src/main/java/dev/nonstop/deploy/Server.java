@@ -23,6 +23,8 @@ public final class Server {
   private volatile boolean supervised;
   private volatile boolean stopping;
   private volatile int restarts;
+  private volatile int crashes;
+  private volatile String lastExit = "";
 
   Server(String id, Release release, int slot, Backend backend, Instance instance) {
     this.id = requireNonNull(id, "id");
@@ -80,12 +82,30 @@ public final class Server {
   }
 
   /** How often the fleet restarted it after a crash (only the fleet's timer thread writes it). */
-  int restarts() {
+  public int restarts() {
     return restarts;
   }
 
   void countRestart() {
     restarts++;
+  }
+
+  /**
+   * How often its process exited when nothing asked it to (only the process-reaper threads write
+   * it, one exit at a time).
+   */
+  public int crashes() {
+    return crashes;
+  }
+
+  /** How its process last exited unasked, e.g. "exited with code 1"; empty if it never did. */
+  public String lastExit() {
+    return lastExit;
+  }
+
+  void crashed(int code) {
+    lastExit = "exited with code " + code;
+    crashes++;
   }
 
   @Override

@@ -35,6 +35,7 @@ final class Supervisor {
       if (server.stopping() || server.instance() != instance) {
         return;
       }
+      server.crashed(code);
       server.backend().setHealth(Health.DOWN, "process " + instance.pid() + " exited with code " + code);
       if (server.supervised()) {
         restartLater(server, instance);

@@ -44,6 +44,14 @@ public final class HealthChecker implements AutoCloseable {
     return check;
   }
 
+  /** The longest a backend ejected over and over waits to come back, in probes. */
+  static final java.time.Duration MAX_HOLD = java.time.Duration.ofSeconds(30);
+
+  private int maxRise() {
+    long probes = MAX_HOLD.toNanos() / Math.max(1, check.interval().toNanos());
+    return (int) Math.max(check.rise(), Math.min(10_000, probes));
+  }
+
   /** Starts probing {@code backend} now, then every interval. Watching it twice changes nothing. */
   public void watch(Backend backend) {
     requireNonNull(backend, "backend");
@@ -52,7 +60,7 @@ public final class HealthChecker implements AutoCloseable {
         throw new IllegalStateException("health checker is closed");
       }
       watches.computeIfAbsent(backend, b -> {
-        Watch w = new Watch(b, new RiseFall(check.rise(), check.fall(), b.health()));
+        Watch w = new Watch(b, new RiseFall(check.rise(), check.fall(), b.health(), maxRise()));
         w.future = scheduler.scheduleWithFixedDelay(
             w::probe, 0, check.interval().toNanos(), TimeUnit.NANOSECONDS);
         return w;
@@ -125,12 +133,19 @@ public final class HealthChecker implements AutoCloseable {
 
     private void apply(Probe.Result result) {
       Health current = backend.health();
+      int needed = riseFall.risesNeeded();
       Health next = riseFall.record(current, result.passed());
       if (next != current) {
-        int count = next == Health.UP ? check.rise() : check.fall();
+        int count = next == Health.UP ? riseFall.risesNeeded() : check.fall();
         String outcome = next == Health.UP ? "passed" : "failed";
+        int ejections = riseFall.ejections();
         backend.setHealth(next, count + " " + (count == 1 ? "check" : "checks") + " " + outcome
-            + " in a row (GET " + check.path() + ": " + result.detail() + ")");
+            + " in a row (GET " + check.path() + ": " + result.detail() + ")"
+            + (next == Health.UP && ejections > 1 ? "; damped: ejected " + ejections + " times in a row, so "
+                + count + " passes instead of " + check.rise() : ""));
+      } else if (current == Health.DOWN && needed > check.rise() && riseFall.streak() == 1) {
+        log.info("backend {} ({}) ejected {} times in a row: it needs {} passes in a row to come back", backend.name(),
+            backend.label(), riseFall.ejections(), needed);
       }
     }
 

@@ -26,8 +26,11 @@ final class BackendMeters {
   private final Timer latency;
   private final List<Meter> own = new ArrayList<>();
 
-  /** @param backend null for the proxy's own answers */
-  BackendMeters(MeterRegistry registry, Backend backend, Timer latency) {
+  /**
+   * @param backend null for the proxy's own answers
+   * @param restarts how often the backend's server process was restarted after it died
+   */
+  BackendMeters(MeterRegistry registry, Backend backend, Timer latency, java.util.function.ToDoubleFunction<Backend> restarts) {
     this.latency = latency;
     Tags tags = backend == null
         ? Tags.of("release", "none", "backend", "none")
@@ -44,6 +47,8 @@ final class BackendMeters {
     own.add(proxyErrors);
     if (backend != null) {
       gauges(registry, backend, tags);
+      own.add(FunctionCounter.builder("nonstop.server.restarts", backend, restarts)
+          .description("Times the backend's server process died and was started again").tags(tags).register(registry));
     }
   }
 
@@ -55,6 +60,10 @@ final class BackendMeters {
         .tags(tags).strongReference(true).register(registry));
     own.add(FunctionCounter.builder("nonstop.backend.failures", b, Backend::failures)
         .description("Connection failures and 5xx answers seen from live traffic").tags(tags).register(registry));
+    own.add(FunctionCounter.builder("nonstop.backend.ejections", b, Backend::ejections)
+        .description("Times live traffic took the backend out of the pool (failures in a row); each one in a row "
+            + "doubles the checks it must pass to come back, up to 30 s")
+        .tags(tags).register(registry));
     for (Health h : Health.values()) {
       own.add(Gauge.builder("nonstop.backend.health", b, x -> x.health() == h ? 1 : 0)
           .description("1 for the backend's health, 0 for the others").tags(tags)

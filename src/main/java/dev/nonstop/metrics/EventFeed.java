@@ -19,8 +19,9 @@ public final class EventFeed {
   /** How much of the latest deployment a new watcher gets. */
   private static final int REPLAY = 500;
 
-  /** One event with the deployment it belongs to. */
-  public record Tagged(int id, String kind, String strategy, String from, String to, int steps, Event event) {}
+  /** One event with the deployment it belongs to, and the titles of its steps (so pending ones have names). */
+  public record Tagged(int id, String kind, String strategy, String from, String to, int steps, Event event,
+      List<String> titles) {}
 
   private final CopyOnWriteArrayList<Consumer<Object>> watchers = new CopyOnWriteArrayList<>();
   private final List<Tagged> latest = new ArrayList<>(); // guarded by this
@@ -29,7 +30,9 @@ public final class EventFeed {
   public void follow(Deployment d) {
     int steps = d.plan().steps().size();
     String from = d.from() == null ? null : d.from().version();
-    d.subscribe(e -> publish(new Tagged(d.id(), d.kind(), d.strategy().word(), from, d.to().version(), steps, e)));
+    List<String> titles = d.plan().steps().stream().map(dev.nonstop.deploy.Step::title).toList();
+    d.subscribe(e -> publish(new Tagged(d.id(), d.kind(), d.strategy().word(), from, d.to().version(), steps, e,
+        titles)));
   }
 
   synchronized void publish(Tagged t) {

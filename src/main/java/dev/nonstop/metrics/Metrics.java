@@ -53,6 +53,9 @@ public final class Metrics implements RequestListener, AutoCloseable {
   private final Counter staleRetries;
   private final Counter failedRetries;
   private Traffic.Snapshot lastSample; // sampler thread only
+  private volatile java.util.function.ToDoubleFunction<Backend> restarts = b -> 0;
+  /** Each backend's answers at the last sample and its rate over the second before (sampler writes). */
+  private final ConcurrentHashMap<Backend, double[]> rates = new ConcurrentHashMap<>();
   private ScheduledExecutorService sampler;
 
   /** Metrics of a proxy whose per-release counts {@code traffic} keeps; this listener feeds it too. */
@@ -62,7 +65,7 @@ public final class Metrics implements RequestListener, AutoCloseable {
   public Metrics(Traffic traffic) {
     this.traffic = traffic;
     this.lastSample = traffic.snapshot();
-    alone = new BackendMeters(registry, null, timer("none"));
+    alone = new BackendMeters(registry, null, timer("none"), b -> 0);
     staleRetries = retries("stale-connection");
     failedRetries = retries("backend-failed");
     certExpiry = MultiGauge.builder("nonstop.tls.certificate.expiry")
@@ -116,13 +119,18 @@ public final class Metrics implements RequestListener, AutoCloseable {
   }
 
   private BackendMeters meters(Backend b) {
-    return byBackend.computeIfAbsent(b, k -> new BackendMeters(registry, k, timer(k.label())));
+    return byBackend.computeIfAbsent(b, k -> new BackendMeters(registry, k, timer(k.label()), restarts));
   }
 
   private Timer timer(String release) {
     return latency.computeIfAbsent(release, r -> Timer.builder("nonstop.request.duration")
         .description("Time from a request's first byte to its response's last, by release")
         .tag("release", r).serviceLevelObjectives(BUCKETS).register(registry));
+  }
+
+  /** Where a backend's server restarts are counted (the fleet's); set before the first request. */
+  public void restarts(java.util.function.ToDoubleFunction<Backend> count) {
+    restarts = java.util.Objects.requireNonNull(count, "count");
   }
 
   /** Samples once a second from now on, with {@code backends} as the fleet's servers. */
@@ -154,7 +162,12 @@ public final class Metrics implements RequestListener, AutoCloseable {
     releases.add("none");
     for (Backend b : current) {
       meters(b);
+      long answered = answered(b);
+      double[] last = rates.get(b);
+      rates.put(b, new double[] {answered, nowMillis,
+          last == null || nowMillis <= last[1] ? 0 : (answered - last[0]) * 1000 / (nowMillis - last[1])});
     }
+    rates.keySet().retainAll(new HashSet<>(current));
     byBackend.forEach((b, m) -> {
       if (!current.contains(b) && b.inFlight() == 0 && b.streams() == 0) {
         byBackend.remove(b);
@@ -168,7 +181,7 @@ public final class Metrics implements RequestListener, AutoCloseable {
     now.byReleaseSince(lastSample).forEach((counted, d) -> {
       String release = counted.equals(Traffic.NONE) ? "none" : counted;
       if (d.requests() > 0 || (releases.contains(release) && !release.equals("none"))) {
-        points.put(release, new Series.Point(d.requests(), d.failed(), d.latencyMs(99)));
+        points.put(release, new Series.Point(d.requests(), d.failed(), d.latencyMs(99), d.proxyErrors()));
       }
     });
     lastSample = now;
@@ -191,6 +204,20 @@ public final class Metrics implements RequestListener, AutoCloseable {
    */
   public void certificates(Supplier<Map<String, Instant>> expiries) {
     certificates = expiries;
+  }
+
+  private static long answered(Backend b) {
+    long n = 0;
+    for (int c = 1; c <= 5; c++) {
+      n += b.responses(c);
+    }
+    return n;
+  }
+
+  /** The requests a second {@code b} answered over the last sampled second (0 before two samples). */
+  public double rate(Backend b) {
+    double[] r = rates.get(b);
+    return r == null ? 0 : r[2];
   }
 
   /** Counts a finished deployment by kind, strategy and result, with its duration. */

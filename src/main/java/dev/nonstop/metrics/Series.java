@@ -9,8 +9,12 @@ import java.util.Map;
  * Thread-safe: the sampler adds, admin threads read copies.
  */
 public final class Series {
-  /** One release in one second: requests, failed requests (5xx or no answer), p99 latency. */
-  public record Point(long requests, long errors, double p99Ms) {}
+  /**
+   * One release in one second: requests, failed requests (5xx or no answer), p99 latency, and of the
+   * failed ones those the proxy answered itself (502, 503, 504, or no answer). The proxy's answers
+   * with no backend at all (no usable server) are the release {@code none}.
+   */
+  public record Point(long requests, long errors, double p99Ms, long proxyErrors) {}
 
   /** One second: its end as epoch milliseconds and each release that served in it. */
   public record Sample(long t, Map<String, Point> releases) {}

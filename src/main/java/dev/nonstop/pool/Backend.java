@@ -37,6 +37,7 @@ public final class Backend {
   private final AtomicInteger consecutiveFailures = new AtomicInteger();
   private final LongAdder[] responsesByClass = new LongAdder[6];
   private final LongAdder failures = new LongAdder();
+  private final LongAdder ejections = new LongAdder();
   private final CopyOnWriteArrayList<Listener> listeners = new CopyOnWriteArrayList<>();
   /** Non-null once someone waits for the in-flight count to reach zero; completed by release. */
   private volatile CompletableFuture<Void> idle;
@@ -177,9 +178,15 @@ public final class Backend {
     failures.increment();
     int streak = consecutiveFailures.incrementAndGet();
     if (ejectAfter > 0 && streak >= ejectAfter && health == Health.UP) {
+      ejections.increment();
       setHealth(Health.DOWN, streak + " failures in a row from live traffic");
     }
     return streak;
+  }
+
+  /** How often live traffic marked it DOWN (its health checks bring it back, damped). */
+  public long ejections() {
+    return ejections.sum();
   }
 
   /** Responses sent to clients for this backend, by status class (1 to 5). */

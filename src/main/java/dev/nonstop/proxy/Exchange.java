@@ -2,6 +2,7 @@ package dev.nonstop.proxy;
 
 import dev.nonstop.pool.AdminState;
 import dev.nonstop.pool.Backend;
+import dev.nonstop.pool.Pool;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
@@ -314,7 +315,11 @@ final class Exchange implements ResponseReader.Sink {
   // ---- dispatch and retry ----
 
   private void dispatch() {
-    Backend b = tries < tried.length ? proxy.pool().select(tried, tries) : null;
+    Pool pool = proxy.pool();
+    Backend b = tries >= tried.length ? null
+        : pool.isSplit() && request != null
+            ? pool.select(tried, tries, Headers.clientKey(request.headers(), client.clientIp)) // a canary: sticky
+            : pool.select(tried, tries);
     if (b == null) {
       replyLocal(tries == 0 ? 503 : 502);
       return;

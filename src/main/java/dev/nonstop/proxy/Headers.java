@@ -121,6 +121,20 @@ final class Headers {
     }
   }
 
+  /**
+   * Who the client is, for a canary's sticky split: the first address of X-Forwarded-For (the
+   * client as the first proxy on its way saw it, when Nonstop sits behind another one), else its
+   * own address. A client that forges the header only chooses its own side of the split.
+   */
+  static String clientKey(HttpHeaders h, String clientIp) {
+    String xff = h.get(X_FORWARDED_FOR);
+    if (xff == null || xff.isBlank()) {
+      return clientIp;
+    }
+    int comma = xff.indexOf(',');
+    return (comma < 0 ? xff : xff.substring(0, comma)).strip();
+  }
+
   /** X-Forwarded-For gets the client appended; X-Forwarded-Proto and -Host are set; Host stays. */
   static void addForwarded(HttpHeaders h, String clientIp, boolean secure) {
     String prior = h.get(X_FORWARDED_FOR);

@@ -20,19 +20,24 @@ final class SampleHandler implements HttpHandler {
 
   private final SampleOptions options;
   private final InFlight inFlight;
+  private final InFlight streams;
   private final java.util.concurrent.CountDownLatch stopping;
 
-  SampleHandler(SampleOptions options, InFlight inFlight, java.util.concurrent.CountDownLatch stopping) {
+  SampleHandler(SampleOptions options, InFlight inFlight, InFlight streams, java.util.concurrent.CountDownLatch stopping) {
     this.options = options;
     this.inFlight = inFlight;
+    this.streams = streams;
     this.stopping = stopping;
   }
 
   @Override
   public void handle(HttpExchange exchange) throws IOException {
     if (exchange.getRequestURI().getPath().equals("/events")) {
+      streams.enter();
       try (exchange) {
-        events(exchange); // a stream, not a request: the server's stop does not wait for it
+        events(exchange); // a stream, not a request: the server's drain does not wait for it
+      } finally {
+        streams.exit();
       }
       return;
     }
@@ -53,6 +58,10 @@ final class SampleHandler implements HttpHandler {
     String method = exchange.getRequestMethod();
     String path = exchange.getRequestURI().getPath();
     boolean get = method.equals("GET") || method.equals("HEAD");
+    if (options.failRequests() && !path.equals("/health")) {
+      send(exchange, 500, "internal error v" + options.version() + " (--fail-requests)\n");
+      return;
+    }
     switch (path) {
       case "/" -> {
         if (get) {

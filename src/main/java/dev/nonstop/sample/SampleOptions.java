@@ -12,6 +12,10 @@ import java.util.regex.Pattern;
  * @param instance shown in answers; the pid when neither the flag nor the variable is set
  * @param logRequests print each request's start to stdout (the tests use it to know a request
  *     is in flight; off by default so that load does not fill the log)
+ * @param exitAfter exit with code 1 this long after it listens (zero: never), as a release that
+ *     dies of something it meets a few seconds in
+ * @param failRequests answer 500 to every request but the health check's, as a release broken in
+ *     a way its health check does not see
  */
 record SampleOptions(
     String version,
@@ -21,10 +25,13 @@ record SampleOptions(
     Duration startupDelay,
     boolean failStart,
     boolean neverHealthy,
-    boolean logRequests) {
+    boolean logRequests,
+    Duration exitAfter,
+    boolean failRequests) {
 
   static final String USAGE = "usage: SampleServer --version V [--port N] [--host H] [--instance N]"
-      + " [--startup-delay 3s] [--fail-start] [--never-healthy] [--log-requests]";
+      + " [--startup-delay 3s] [--fail-start] [--never-healthy] [--log-requests] [--exit-after 2500ms]"
+      + " [--fail-requests]";
   private static final Pattern DURATION = Pattern.compile("(\\d+)(ms|s|m)");
 
   static SampleOptions parse(String[] args, Map<String, String> env) {
@@ -36,6 +43,8 @@ record SampleOptions(
     boolean failStart = false;
     boolean neverHealthy = false;
     boolean logRequests = false;
+    Duration exitAfter = Duration.ZERO;
+    boolean failRequests = false;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       switch (arg) {
@@ -47,6 +56,8 @@ record SampleOptions(
         case "--fail-start" -> failStart = true;
         case "--never-healthy" -> neverHealthy = true;
         case "--log-requests" -> logRequests = true;
+        case "--exit-after" -> exitAfter = duration(value(args, ++i, arg));
+        case "--fail-requests" -> failRequests = true;
         default -> throw new IllegalArgumentException("unknown option: " + arg);
       }
     }
@@ -57,7 +68,7 @@ record SampleOptions(
       instance = Long.toString(ProcessHandle.current().pid());
     }
     return new SampleOptions(version, host, port(port), instance, startupDelay, failStart, neverHealthy,
-        logRequests);
+        logRequests, exitAfter, failRequests);
   }
 
   private static String value(String[] args, int i, String option) {
@@ -85,7 +96,7 @@ record SampleOptions(
   static Duration duration(String text) {
     Matcher m = DURATION.matcher(text);
     if (!m.matches()) {
-      throw new IllegalArgumentException("--startup-delay: " + text + " (expected: e.g. 500ms, 3s, 1m)");
+      throw new IllegalArgumentException("a duration: " + text + " (expected: e.g. 500ms, 3s, 1m)");
     }
     long amount = Long.parseLong(m.group(1));
     return switch (m.group(2)) {

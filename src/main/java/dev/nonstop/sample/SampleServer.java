@@ -22,6 +22,8 @@ public final class SampleServer {
 
   private final SampleOptions options;
   private final InFlight inFlight = new InFlight();
+  /** Open event streams: a stop lets each write its goodbye before the connections close. */
+  private final InFlight streams = new InFlight();
   /** Counted down when the server stops: its event streams end then, as apps close theirs on TERM. */
   private final java.util.concurrent.CountDownLatch stopping = new java.util.concurrent.CountDownLatch(1);
   private final ExecutorService executor;
@@ -33,7 +35,7 @@ public final class SampleServer {
     this.executor = new ThreadPoolExecutor(32, 32, 30, TimeUnit.SECONDS, new LinkedBlockingQueue<>(),
         daemonThreads());
     this.server = HttpServer.create(new InetSocketAddress(options.host(), options.port()), 128);
-    server.createContext("/", new SampleHandler(options, inFlight, stopping));
+    server.createContext("/", new SampleHandler(options, inFlight, streams, stopping));
     server.setExecutor(executor);
   }
 
@@ -72,12 +74,24 @@ public final class SampleServer {
     sample.server.start();
     System.out.println("sample v" + options.version() + " listening on " + options.host() + ":"
         + options.port());
+    if (!options.exitAfter().isZero()) {
+      Thread.sleep(options.exitAfter().toMillis());
+      System.err.println("sample: exiting after " + options.exitAfter().toMillis() + " ms as asked");
+      System.err.flush();
+      Runtime.getRuntime().halt(1);
+    }
   }
 
   /** Runs in the shutdown hook. */
   private void stop() {
     System.out.println("stopping: " + inFlight.count() + " requests in flight");
     stopping.countDown(); // event streams say goodbye and end
+    try {
+      // before server.stop(0) below closes their connections under them
+      streams.awaitZero(Duration.ofSeconds(1));
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     // stop(delay) closes the listener at once, then waits for exchanges. On JDK 17 it waits the
     // whole delay when none is in flight (JDK-8304065), so we count requests ourselves and end
     // that wait with stop(0) once ours reach zero.

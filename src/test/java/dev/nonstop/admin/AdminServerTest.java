@@ -78,7 +78,7 @@ class AdminServerTest {
   void answersMissingAndWrongFieldsWith400() throws Exception {
     Map<String, String> cases = Map.of(
         "{}", "version: missing",
-        "{\"version\":\"1\",\"strategy\":\"canary\"}", "expected: in-place or blue-green",
+        "{\"version\":\"1\",\"strategy\":\"rolling\"}", "expected: in-place, blue-green or canary",
         "{\"version\":\"1\",\"batch\":\"0%\"}", "batch",
         "{\"version\":\"1\",\"surge\":-1}", "surge",
         "{\"version\":\"1\",\"verison\":\"2\"}", "verison: unknown field",
@@ -107,7 +107,7 @@ class AdminServerTest {
     assertThat(r.headers().firstValue("Nonstop-Steps")).hasValue("10");
     List<Event> got = r.body().map(line -> read(line, Event.class)).collect(Collectors.toList());
     assertThat(got).containsExactlyElementsOf(script);
-    assertThat(control.calls).containsExactly("deploy DeployRequest[version=1.0.3, strategy=in-place, batch=2, surge=1, preview=false]");
+    assertThat(control.calls).containsExactly("deploy DeployRequest[version=1.0.3, strategy=in-place, batch=2, surge=1, preview=false, bake=null]");
     // the stream ends before the server thread's finally block unsubscribes
     await().atMost(Duration.ofSeconds(5)).until(control.last.listeners::isEmpty);
   }

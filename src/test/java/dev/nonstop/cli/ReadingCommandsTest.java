@@ -22,9 +22,11 @@ class ReadingCommandsTest extends AgainstAdminServer {
   static final String HISTORY = """
       [{"id":1,"kind":"deploy","strategy":"in-place","from":null,"to":"1.0.1","result":"done",
         "startedAt":"2026-01-01T12:00:00Z","endedAt":"2026-01-01T12:00:04Z","durationMs":4200,
-        "requests":{"1.0.1":100},"failed":0,"message":"1.0.1 is live"},
+        "requests":{"1.0.1":100},"failed":0,"message":"1.0.1 is live",
+        "verdict":{"outcome":"passed","reason":"no exit, errors and p99 within the limits"}},
        {"id":2,"kind":"deploy","strategy":"blue-green","from":"1.0.1","to":"1.0.2","result":"failed",
-        "durationMs":125000,"requests":{"1.0.1":100,"1.0.2":50},"failed":0}]
+        "durationMs":125000,"requests":{"1.0.1":100,"1.0.2":50},"failed":0,
+        "verdict":{"outcome":"failed","reason":"a server exited: 127.0.0.1:4001 (slot 1) exited with code 1"}}]
       """;
 
   @BeforeEach
@@ -41,10 +43,10 @@ class ReadingCommandsTest extends AgainstAdminServer {
         hello: 1.0.2 live (previous 1.0.1), listening on 127.0.0.1:8080
         deploying: #3 deploy 1.0.3 (blue-green), step 2/7
 
-        RELEASE  ROLE  SERVER           SLOT  PID   HEALTH   ADMIN  IN-FLIGHT  STREAMS  REQUESTS
-        1.0.2    live  127.0.0.1:40001  1     1234  UP       READY  0          -        123
-        1.0.2    live  127.0.0.1:40002  2     1235  DOWN     DRAIN  2          -        99
-        1.0.3    new   127.0.0.1:40003  1     -     UNKNOWN  READY  -          -        -
+        RELEASE  ROLE  SERVER           SLOT  PID   HEALTH   ADMIN  IN-FLIGHT  STREAMS  REQUESTS  RESTARTS  EJECTED
+        1.0.2    live  127.0.0.1:40001  1     1234  UP       READY  0          -        123       -         -
+        1.0.2    live  127.0.0.1:40002  2     1235  DOWN     DRAIN  2          -        99        -         -
+        1.0.3    new   127.0.0.1:40003  1     -     UNKNOWN  READY  -          -        -         -         -
         """);
   }
 
@@ -85,9 +87,9 @@ class ReadingCommandsTest extends AgainstAdminServer {
     assertThat(cli.run("history")).as(cli.err()).isZero();
 
     assertThat(cli.out()).isEqualTo("""
-        ID  KIND    STRATEGY    FROM → TO      RESULT  DURATION  REQUESTS  FAILED
-        1   deploy  in-place    - → 1.0.1      done    4.2s      100       0
-        2   deploy  blue-green  1.0.1 → 1.0.2  failed  2m05s     150       0
+        ID  KIND    STRATEGY    FROM → TO      RESULT  DURATION  REQUESTS  FAILED  VERDICT
+        1   deploy  in-place    - → 1.0.1      done    4.2s      100       0       passed
+        2   deploy  blue-green  1.0.1 → 1.0.2  failed  2m05s     150       0       failed: a server exited
         """);
   }
 

@@ -20,7 +20,7 @@ class ReportPrintingTest extends AgainstAdminServer {
         Map.of("1.0.1", 410L), 410, 0, 0, 0, 1.25, 8.5, 31.0, null, 310, "1.0.2 is live after 4200 ms",
         List.of(new Report.Drain(1, "127.0.0.1:40001", "1.0.1", 305, 0),
             new Report.Drain(1, "127.0.0.1:40002", "1.0.1", 310, 1)),
-        new Report.Streams(3, 0, 2, 1, 5000));
+        new Report.Streams(3, 0, 2, 1, 5000), null, null);
   }
 
   @Test
@@ -50,7 +50,7 @@ class ReportPrintingTest extends AgainstAdminServer {
     Report r = report();
     control.history = List.of(new Report(r.id(), r.kind(), "blue-green", r.from(), r.to(), r.result(), r.startedAt(),
         r.endedAt(), r.durationMs(), r.steps(), r.requests(), r.total(), r.failed(), r.appErrors(), r.proxyErrors(),
-        r.p50Ms(), r.p99Ms(), r.maxMs(), 42.4, 0, r.message(), null, null));
+        r.p50Ms(), r.p99Ms(), r.maxMs(), 42.4, 0, r.message(), null, null, null, null));
 
     assertThat(cli.run("rollback")).isZero();
 
@@ -61,5 +61,36 @@ class ReportPrintingTest extends AgainstAdminServer {
   void noHistoryMeansNoReport() {
     assertThat(cli.run("promote")).isZero();
     assertThat(cli.out()).doesNotContain("STEP");
+  }
+
+  @Test
+  void aRolledBackDeployPrintsItsVerdictWithBothReleasesNumbersAndExitsOne() {
+    Report r = report();
+    dev.nonstop.deploy.Verdict verdict = new dev.nonstop.deploy.Verdict(dev.nonstop.deploy.Verdict.Outcome.FAILED,
+        "5xx and proxy errors on 100% of its requests, above the limit of 1.0%",
+        new dev.nonstop.deploy.Verdict.Numbers("1.0.2", 20, 20, 15.7),
+        new dev.nonstop.deploy.Verdict.Numbers("1.0.1", 455, 0, 6.0));
+    control.history = List.of(new Report(r.id(), r.kind(), r.strategy(), r.from(), r.to(), "failed", r.startedAt(),
+        r.endedAt(), r.durationMs(), r.steps(), r.requests(), r.total(), r.failed(), r.appErrors(), r.proxyErrors(),
+        r.p50Ms(), r.p99Ms(), r.maxMs(), null, 0, r.message(), null, null, verdict, 486L));
+    control.script = List.of(event("step", 1, "drain"), event("failed", 0, "deploy of 1.0.2 failed: " + verdict.line()));
+
+    assertThat(cli.run("deploy", "1.0.2")).isEqualTo(1);
+
+    assertThat(cli.out()).contains(
+        "verdict: failed: 5xx and proxy errors on 100% of its requests, above the limit of 1.0%\n"
+            + "  new 1.0.2: 20 requests, 20 errors (100.0%), p99 15.7 ms\n"
+            + "  old 1.0.1: 455 requests, 0 errors (0.0%), p99 6.0 ms\n"
+            + "undone in 486ms: 1.0.1 is live again\n");
+  }
+
+  @Test
+  void bakeIsSentWithTheDeployAndAWrongOneIsAUsageError() {
+    control.script = List.of(event("done", 0, "1.0.2 is live"));
+
+    assertThat(cli.run("deploy", "1.0.2", "--bake", "2m")).isZero();
+    assertThat(control.calls).anySatisfy(c -> assertThat(c).contains("bake=120000ms"));
+    assertThat(cli.run("deploy", "1.0.2", "--bake", "2")).isEqualTo(2);
+    assertThat(cli.err()).contains("Invalid value for option '--bake': '2' (expected: a duration with a unit, e.g. 30s)");
   }
 }

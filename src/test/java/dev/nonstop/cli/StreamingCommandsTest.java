@@ -30,7 +30,7 @@ class StreamingCommandsTest extends AgainstAdminServer {
             "[2/2] drain 127.0.0.1:40000: 2 in flight", "1.0.3 is live");
     assertThat(cli.out()).matches("(?s)\\d\\d:\\d\\d:\\d\\d\\.\\d{3}  \\[1/2\\].*");
     assertThat(control.calls).containsExactly(
-        "deploy DeployRequest[version=1.0.3, strategy=blue-green, batch=50%, surge=1, preview=false]", "history");
+        "deploy DeployRequest[version=1.0.3, strategy=blue-green, batch=50%, surge=1, preview=false, bake=null]", "history");
   }
 
   @Test
@@ -46,7 +46,7 @@ class StreamingCommandsTest extends AgainstAdminServer {
         + "              last lines:\n"
         + "                Exception: port in use\n");
     assertThat(control.calls).containsExactly(
-        "deploy DeployRequest[version=1.0.3, strategy=null, batch=null, surge=null, preview=false]", "history");
+        "deploy DeployRequest[version=1.0.3, strategy=null, batch=null, surge=null, preview=false, bake=null]", "history");
   }
 
   @Test
@@ -76,8 +76,8 @@ class StreamingCommandsTest extends AgainstAdminServer {
 
   @Test
   void badOptionsAreUsageErrorsAndCallNothing() {
-    assertThat(cli.run("deploy", "1.0.3", "--strategy", "canary")).isEqualTo(2);
-    assertThat(cli.err()).startsWith("Invalid value for option '--strategy': strategy: 'canary' (expected: in-place or blue-green)\n");
+    assertThat(cli.run("deploy", "1.0.3", "--strategy", "rolling")).isEqualTo(2);
+    assertThat(cli.err()).startsWith("Invalid value for option '--strategy': strategy: 'rolling' (expected: in-place, blue-green or canary)\n");
     assertThat(cli.run("deploy", "1.0.3", "--batch", "0")).isEqualTo(2);
     assertThat(cli.run("deploy")).isEqualTo(2);
     assertThat(control.calls).isEmpty();

@@ -313,8 +313,8 @@ class ConfigLoaderTest {
 
   @Test
   void badStrategyAndBalanceAreRefused() {
-    refused(MINIMAL + "strategy: canary\n")
-        .hasMessage(file() + ":4:11: strategy: canary (expected: in-place or blue-green)");
+    refused(MINIMAL + "strategy: rolling\n")
+        .hasMessage(file() + ":4:11: strategy: rolling (expected: in-place, blue-green or canary)");
     refused(MINIMAL + "balance: random\n")
         .hasMessage(file() + ":4:10: balance: random (expected: least-in-flight or round-robin)");
   }

@@ -108,7 +108,8 @@ class DeploymentTest {
     assertThat(report.result()).isEqualTo("done");
     assertThat(report.failed()).isZero();
     assertThat(report.requests()).containsKeys("1.0.1", "1.0.2");
-    assertThat(report.steps()).hasSize(8);
+    assertThat(report.steps()).hasSize(9); // 2 batches of 4 steps, then the verdict (no bake here)
+    assertThat(report.verdict().outcome()).isEqualTo(dev.nonstop.deploy.Verdict.Outcome.PASSED);
   }
 
   @Test

@@ -28,7 +28,10 @@ final class Fixture {
     }
   }
 
-  /** The config text; {@code extra} lines are appended (later keys must not repeat earlier ones). */
+  /**
+   * The config text; {@code extra} lines are appended (later keys must not repeat earlier ones). No
+   * bake unless {@code extra} sets one: most tests are about the steps, and a bake only adds time.
+   */
   static String yaml(int instances, String extra) {
     return yaml(instances, "30s", extra);
   }
@@ -43,6 +46,7 @@ final class Fixture {
         + "health: { path: /health, interval: 100ms, timeout: 1s, rise: 2, fall: 2, deadline: " + healthDeadline + " }\n"
         + "stop: { signal: TERM, timeout: 10s }\n"
         + "state: state\n"
+        + (extra.contains("bake:") ? "" : "bake: 0s\n")
         + extra;
   }
 

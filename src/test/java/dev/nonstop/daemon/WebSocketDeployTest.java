@@ -72,6 +72,7 @@ class WebSocketDeployTest {
         + "stop: { signal: TERM, timeout: 5s }\n"
         + "drain: 20s\n"
         + "batch: 1\n"
+        + "bake: 0s\n"
         + "state: state\n"
         + extra);
     daemon = Daemon.start(ConfigLoader.load(file), "1.0.1", e -> { });

@@ -42,6 +42,7 @@ public final class SlowApp {
         + "health: { path: /health, interval: 100ms, timeout: 1s, rise: 2, fall: 2, deadline: 60s }\n"
         + "stop: { signal: TERM, timeout: 10s }\n"
         + "drain: 5s\n"
+        + "bake: 2s\n"
         + "state: state\n";
     Path file = dir.resolve("nonstop.yml");
     Files.writeString(file, yaml);

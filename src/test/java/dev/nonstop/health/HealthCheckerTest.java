@@ -55,6 +55,28 @@ class HealthCheckerTest {
   }
 
   @Test
+  void aBackendEjectedByLiveTrafficAgainAndAgainNeedsTwiceTheChecksEachTimeToComeBack() throws Exception {
+    Backend backend = new Backend(server.address(), "v1", Health.UP);
+    checker.watch(backend);
+    int[] probes = new int[4];
+
+    for (int i = 0; i < probes.length; i++) {
+      backend.recordFailure(/* ejectAfter= */ 1);
+      assertThat(backend.health()).isEqualTo(Health.DOWN);
+      int before = server.hits();
+      backend.whenUp().get(10, TimeUnit.SECONDS);
+      probes[i] = server.hits() - before;
+    }
+
+    // 2, 4, 8, 16 passes; one of them may be a probe that reached the server before the ejection
+    assertThat(probes[0]).isGreaterThanOrEqualTo(1);
+    assertThat(probes[1]).isGreaterThanOrEqualTo(3);
+    assertThat(probes[2]).isGreaterThanOrEqualTo(7);
+    assertThat(probes[3]).isGreaterThanOrEqualTo(15);
+    assertThat(backend.ejections()).isEqualTo(4);
+  }
+
+  @Test
   void firstProbeRunsRightAwayOnWatch() throws Exception {
     Backend backend = new Backend(server.address(), "v1", Health.DOWN);
     try (HealthChecker slow = new HealthChecker(new HealthCheck("/", Duration.ofHours(1), Duration.ofSeconds(1), 1, 1))) {

@@ -82,6 +82,63 @@ class RiseFallTest {
 
   @Test
   void refusesRiseOrFallBelowOne() {
-    assertThatThrownBy(() -> new RiseFall(0, 1, UP)).hasMessageContaining("expected: both >= 1");
+    assertThatThrownBy(() -> new RiseFall(0, 1, UP)).hasMessageContaining("expected: rise and fall >= 1");
+  }
+
+  /** Probes a DOWN backend that always passes until it is UP; returns how many passes that took. */
+  private static int passesToComeBack(RiseFall rf) {
+    int n = 0;
+    Health h = DOWN;
+    while (h == DOWN) {
+      h = rf.record(DOWN, true);
+      n++;
+    }
+    return n;
+  }
+
+  @Test
+  void eachEjectionInARowDoublesThePassesNeededUpToTheMost() {
+    RiseFall rf = new RiseFall(2, 3, UP, 30);
+    int[] needed = new int[6];
+    for (int i = 0; i < needed.length; i++) {
+      rf.record(UP, true); // serving for a moment
+      needed[i] = passesToComeBack(rf); // ejected by live traffic: DOWN without a failed check
+    }
+
+    assertThat(needed).containsExactly(2, 4, 8, 16, 30, 30);
+  }
+
+  @Test
+  void aBackendThatStayedUpLongEnoughStartsTheDampingAfresh() {
+    RiseFall rf = new RiseFall(2, 3, UP, 10);
+    rf.record(UP, true);
+    passesToComeBack(rf);
+    rf.record(UP, true);
+    assertThat(passesToComeBack(rf)).isEqualTo(4);
+
+    for (int i = 0; i < 10; i++) {
+      rf.record(UP, true);
+    }
+
+    assertThat(passesToComeBack(rf)).isEqualTo(2);
+    assertThat(rf.ejections()).isEqualTo(1);
+  }
+
+  @Test
+  void goingDownOnItsOwnFailedChecksIsNotAnEjection() {
+    RiseFall rf = new RiseFall(2, 1, UP, 30);
+    for (int i = 0; i < 4; i++) {
+      assertThat(rf.record(UP, false)).isEqualTo(DOWN);
+      assertThat(passesToComeBack(rf)).isEqualTo(2);
+    }
+  }
+
+  @Test
+  void withoutAMostThereIsNoDamping() {
+    RiseFall rf = new RiseFall(2, 3, UP);
+    for (int i = 0; i < 4; i++) {
+      rf.record(UP, true);
+      assertThat(passesToComeBack(rf)).isEqualTo(2);
+    }
   }
 }

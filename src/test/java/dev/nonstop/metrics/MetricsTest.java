@@ -32,7 +32,7 @@ class MetricsTest {
 
   private static Report report(String result) {
     return new Report(7, "deploy", "blue-green", "1.0.1", "1.0.2", result, "2026-01-01T00:00:00Z",
-        "2026-01-01T00:00:03Z", 3000, List.of(), Map.of("1.0.1", 10L), 10, 0, 0, 0, 1, 2, 3, 4.0, 5, "ok", List.of(), null);
+        "2026-01-01T00:00:03Z", 3000, List.of(), Map.of("1.0.1", 10L), 10, 0, 0, 0, 1, 2, 3, 4.0, 5, "ok", List.of(), null, null, null);
   }
 
   @Test
@@ -70,6 +70,20 @@ class MetricsTest {
         .contains("nonstop_backend_admin{backend=\"127.0.0.1:40001\",release=\"1.0.1\",state=\"draining\"} 1.0")
         .contains("nonstop_backend_admin{backend=\"127.0.0.1:40001\",release=\"1.0.1\",state=\"ready\"} 0.0")
         .contains("nonstop_backend_health{backend=\"127.0.0.1:40002\",release=\"1.0.2\",state=\"down\"} 1.0");
+  }
+
+  @Test
+  void countsRestartsOfEachServerAndEjectionsByLiveTraffic() {
+    metrics.restarts(b -> b == blue ? 3 : 0);
+    metrics.sample(1000, List.of(blue, green));
+    for (int i = 0; i < 5; i++) {
+      blue.recordFailure(5);
+    }
+
+    assertThat(metrics.scrape())
+        .contains("nonstop_server_restarts_total{backend=\"127.0.0.1:40001\",release=\"1.0.1\"} 3.0")
+        .contains("nonstop_server_restarts_total{backend=\"127.0.0.1:40002\",release=\"1.0.2\"} 0.0")
+        .contains("nonstop_backend_ejections_total{backend=\"127.0.0.1:40001\",release=\"1.0.1\"} 1.0");
   }
 
   @Test

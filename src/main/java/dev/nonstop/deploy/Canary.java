@@ -1,0 +1,90 @@
+package dev.nonstop.deploy;
+
+import dev.nonstop.instance.Release;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Canary: a full group of the new release starts beside the live one, as for blue-green; then the
+ * pool is split and the new group takes a growing share of the clients, step by step (5%, 25%,
+ * 50%...), each held for its time while the judge compares both releases over the same window. At
+ * the first bad verdict every client goes back to the old group in one atomic swap; after the last
+ * step the new group takes all the traffic, and the old one stays warm for a rollback.
+ *
+ * <p>A client stays on one side while a weight holds, and on the new one as the weight grows (see
+ * {@link dev.nonstop.pool.Pool}). {@code nonstop promote} skips the steps left.
+ */
+public final class Canary {
+  private Canary() {}
+
+  /**
+   * @param steps the weights and how long each is held
+   * @param bake the old group stays warm at least this long after the last step
+   */
+  public static Plan plan(Fleet fleet, Release to, int instances, dev.nonstop.config.Canary steps, Duration bake) {
+    List<Server> live = fleet.live();
+    Release from = live.isEmpty() ? null : live.get(0).release();
+    String listen = fleet.proxy().address().getHostString() + ":" + fleet.proxy().address().getPort();
+    List<Server> group = new ArrayList<>();
+    List<Step> plan = new ArrayList<>();
+    Fleet.Group warm = fleet.warm();
+    if (warm != null) {
+      plan.add(new Step("retire the " + warm.release() + " group kept warm from before", d -> {
+        Fleet.Group g = fleet.takeWarm();
+        if (g != null) {
+          fleet.drain(g.servers(), d);
+          fleet.stop(g.servers(), d);
+        }
+      }));
+    }
+    plan.add(new Step("start " + instances + " servers of " + to + " beside " + (from == null ? "nothing" : from), d -> {
+      for (int slot = 1; slot <= instances; slot++) {
+        Server n = fleet.start(to, slot);
+        synchronized (group) {
+          group.add(n);
+        }
+        d.info("started " + to + " in slot " + slot + " on " + n.backend().name() + " (pid " + n.instance().pid() + ")");
+      }
+    }));
+    plan.add(new Step("wait until all " + instances + " are healthy", d -> fleet.awaitHealthy(snapshot(group), d)));
+    for (dev.nonstop.config.Canary.Step step : steps.steps()) {
+      plan.add(new Step("weight " + step.percent() + "%: " + to + " takes " + step.percent() + "% of the clients for "
+          + Fleet.format(step.hold()) + ", then the verdict", d -> weigh(fleet, snapshot(group), step, d)));
+    }
+    plan.add(new Step("switch " + listen + " to " + to + " for every client", d -> {
+      List<Server> old = fleet.switchTo(snapshot(group), d);
+      BlueGreen.keepWarm(fleet, old, bake);
+      d.info("switched: " + to + " takes all the traffic; " + (from == null ? "" : "the " + from
+          + " group is kept warm for " + Fleet.format(BlueGreen.warmFor(fleet, bake))));
+      BlueGreen.closeStreamsOnSwitch(fleet, old, d);
+    }));
+    String summary = "canary " + (from == null ? "" : from + " -> ") + to + ", " + instances + " servers, weights "
+        + String.join(", ", steps.steps().stream().map(s -> s.percent() + "%").toList());
+    return new Plan(summary, plan, d -> {
+      List<Server> split = fleet.endSplit();
+      if (!split.isEmpty()) {
+        d.info("every client back on " + from + " in one step: " + to + " takes no more requests");
+        fleet.drain(split, d);
+      }
+      BlueGreen.undo(fleet, from, to, snapshot(group), d);
+    });
+  }
+
+  private static void weigh(Fleet fleet, List<Server> group, dev.nonstop.config.Canary.Step step, Deployment d)
+      throws DeployException, InterruptedException {
+    fleet.split(group, step.percent());
+    d.info(group.get(0).release() + " takes " + step.percent() + "% of the clients now");
+    d.hold(step.hold());
+    Verdict v = d.verdictSoFar();
+    if (v != null) {
+      d.info("after " + step.percent() + "%: " + v.line());
+    }
+  }
+
+  private static List<Server> snapshot(List<Server> servers) {
+    synchronized (servers) {
+      return List.copyOf(servers);
+    }
+  }
+}
