@@ -29,27 +29,7 @@ public final class BlueGreen {
     Release from = live.isEmpty() ? null : live.get(0).release();
     String listen = fleet.proxy().address().getHostString() + ":" + fleet.proxy().address().getPort();
     List<Server> group = new ArrayList<>();
-    List<Step> steps = new ArrayList<>();
-    Fleet.Group warm = fleet.warm();
-    if (warm != null) {
-      steps.add(new Step("retire the " + warm.release() + " group kept warm from before", d -> {
-        Fleet.Group g = fleet.takeWarm();
-        if (g != null) {
-          fleet.drain(g.servers(), d);
-          fleet.stop(g.servers(), d);
-        }
-      }));
-    }
-    steps.add(new Step("start " + instances + " servers of " + to + " beside " + (from == null ? "nothing" : from), d -> {
-      for (int slot = 1; slot <= instances; slot++) {
-        Server n = fleet.start(to, slot);
-        synchronized (group) {
-          group.add(n);
-        }
-        d.info("started " + to + " in slot " + slot + " on " + n.backend().name() + " (pid " + n.instance().pid() + ")");
-      }
-    }));
-    steps.add(new Step("wait until all " + instances + " are healthy", d -> fleet.awaitHealthy(snapshot(group), d)));
+    List<Step> steps = startGroup(fleet, to, instances, group);
     if (preview != null) {
       steps.add(new Step("serve " + to + " on the preview address", d -> {
         InetSocketAddress at = fleet.startPreview(new Fleet.Group(to, snapshot(group), null), preview);
@@ -74,6 +54,38 @@ public final class BlueGreen {
       }
       undo(fleet, from, to, snapshot(group), d);
     });
+  }
+
+  /**
+   * The steps that bring a full group of {@code to} up beside the live one: retire the group kept
+   * warm from before if there is one, start {@code instances} servers (each added to {@code group}
+   * as it starts, for the undo), wait until all are healthy. Blue-green's and the canary's start.
+   */
+  static List<Step> startGroup(Fleet fleet, Release to, int instances, List<Server> group) {
+    List<Server> live = fleet.live();
+    Release from = live.isEmpty() ? null : live.get(0).release();
+    List<Step> steps = new ArrayList<>();
+    Fleet.Group warm = fleet.warm();
+    if (warm != null) {
+      steps.add(new Step("retire the " + warm.release() + " group kept warm from before", d -> {
+        Fleet.Group g = fleet.takeWarm();
+        if (g != null) {
+          fleet.drain(g.servers(), d);
+          fleet.stop(g.servers(), d);
+        }
+      }));
+    }
+    steps.add(new Step("start " + instances + " servers of " + to + " beside " + (from == null ? "nothing" : from), d -> {
+      for (int slot = 1; slot <= instances; slot++) {
+        Server n = fleet.start(to, slot);
+        synchronized (group) {
+          group.add(n);
+        }
+        d.info("started " + to + " in slot " + slot + " on " + n.backend().name() + " (pid " + n.instance().pid() + ")");
+      }
+    }));
+    steps.add(new Step("wait until all " + instances + " are healthy", d -> fleet.awaitHealthy(snapshot(group), d)));
+    return steps;
   }
 
   /**
@@ -170,7 +182,7 @@ public final class BlueGreen {
     }
   }
 
-  private static List<Server> snapshot(List<Server> servers) {
+  static List<Server> snapshot(List<Server> servers) {
     synchronized (servers) {
       return List.copyOf(servers);
     }

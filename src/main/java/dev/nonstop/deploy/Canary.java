@@ -27,33 +27,13 @@ public final class Canary {
     Release from = live.isEmpty() ? null : live.get(0).release();
     String listen = fleet.proxy().address().getHostString() + ":" + fleet.proxy().address().getPort();
     List<Server> group = new ArrayList<>();
-    List<Step> plan = new ArrayList<>();
-    Fleet.Group warm = fleet.warm();
-    if (warm != null) {
-      plan.add(new Step("retire the " + warm.release() + " group kept warm from before", d -> {
-        Fleet.Group g = fleet.takeWarm();
-        if (g != null) {
-          fleet.drain(g.servers(), d);
-          fleet.stop(g.servers(), d);
-        }
-      }));
-    }
-    plan.add(new Step("start " + instances + " servers of " + to + " beside " + (from == null ? "nothing" : from), d -> {
-      for (int slot = 1; slot <= instances; slot++) {
-        Server n = fleet.start(to, slot);
-        synchronized (group) {
-          group.add(n);
-        }
-        d.info("started " + to + " in slot " + slot + " on " + n.backend().name() + " (pid " + n.instance().pid() + ")");
-      }
-    }));
-    plan.add(new Step("wait until all " + instances + " are healthy", d -> fleet.awaitHealthy(snapshot(group), d)));
+    List<Step> plan = BlueGreen.startGroup(fleet, to, instances, group);
     for (dev.nonstop.config.Canary.Step step : steps.steps()) {
       plan.add(new Step("weight " + step.percent() + "%: " + to + " takes " + step.percent() + "% of the clients for "
-          + Fleet.format(step.hold()) + ", then the verdict", d -> weigh(fleet, snapshot(group), step, d)));
+          + Fleet.format(step.hold()) + ", then the verdict", d -> weigh(fleet, BlueGreen.snapshot(group), step, d)));
     }
     plan.add(new Step("switch " + listen + " to " + to + " for every client", d -> {
-      List<Server> old = fleet.switchTo(snapshot(group), d);
+      List<Server> old = fleet.switchTo(BlueGreen.snapshot(group), d);
       BlueGreen.keepWarm(fleet, old, bake);
       d.info("switched: " + to + " takes all the traffic; " + (from == null ? "" : "the " + from
           + " group is kept warm for " + Fleet.format(BlueGreen.warmFor(fleet, bake))));
@@ -67,7 +47,7 @@ public final class Canary {
         d.info("every client back on " + from + " in one step: " + to + " takes no more requests");
         fleet.drain(split, d);
       }
-      BlueGreen.undo(fleet, from, to, snapshot(group), d);
+      BlueGreen.undo(fleet, from, to, BlueGreen.snapshot(group), d);
     });
   }
 
@@ -79,12 +59,6 @@ public final class Canary {
     Verdict v = d.verdictSoFar();
     if (v != null) {
       d.info("after " + step.percent() + "%: " + v.line());
-    }
-  }
-
-  private static List<Server> snapshot(List<Server> servers) {
-    synchronized (servers) {
-      return List.copyOf(servers);
     }
   }
 }

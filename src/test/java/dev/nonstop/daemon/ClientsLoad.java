@@ -32,8 +32,11 @@ import java.util.regex.Pattern;
 final class ClientsLoad implements AutoCloseable {
   private static final Pattern VERSION = Pattern.compile("v(\\d[\\w.+-]*)");
 
-  /** One answer: sent at {@code sentNanos} by client {@code client}; version null when it failed. */
-  record Answer(long sentNanos, int client, String version) {}
+  /**
+   * One answer to client {@code client}, to a request sent at {@code sentNanos}, received at
+   * {@code receivedNanos}; version null when it failed.
+   */
+  record Answer(long sentNanos, long receivedNanos, int client, String version) {}
 
   private final InetSocketAddress target;
   private final List<String> keys = new ArrayList<>();
@@ -88,14 +91,14 @@ final class ClientsLoad implements AutoCloseable {
         String[] answer = read(in);
         Matcher m = VERSION.matcher(answer[1]);
         boolean ok = answer[0].startsWith("2");
-        answers.add(new Answer(t0, client, ok && m.find() ? m.group(1) : null));
+        answers.add(new Answer(t0, System.nanoTime(), client, ok && m.find() ? m.group(1) : null));
         if (answer[2] != null) {
           socket.close();
           socket = null;
         }
       } catch (IOException e) {
         if (running.get()) {
-          answers.add(new Answer(t0, client, null));
+          answers.add(new Answer(t0, System.nanoTime(), client, null));
         }
         close(socket);
         socket = null;
@@ -150,9 +153,9 @@ final class ClientsLoad implements AutoCloseable {
     }
   }
 
-  /** The answers to requests sent between {@code fromNanos} and {@code toNanos}. */
+  /** The answers to requests sent from {@code fromNanos} on and answered before {@code toNanos}. */
   List<Answer> between(long fromNanos, long toNanos) {
-    return answers.stream().filter(a -> a.sentNanos() >= fromNanos && a.sentNanos() < toNanos).toList();
+    return answers.stream().filter(a -> a.sentNanos() >= fromNanos && a.receivedNanos() < toNanos).toList();
   }
 
   /** Answers by version ("failed" for failures) among {@code some}. */
