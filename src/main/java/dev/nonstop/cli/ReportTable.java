@@ -65,6 +65,9 @@ final class ReportTable {
           .append(", by clients ").append(st.path("closedByClient").asLong()).append("; the longest ")
           .append(HistoryCommand.duration(st.path("longestMs")));
     }
+    for (JsonNode c : r.path("certificates")) {
+      out.append("\ncertificate ").append(c.asText());
+    }
     return out.append('\n').toString();
   }
 

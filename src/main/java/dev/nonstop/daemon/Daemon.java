@@ -912,7 +912,8 @@ public final class Daemon implements Control, AutoCloseable {
           next.servers(), next.history(), StateDoc.serverSettings(config));
     }
     List<Report> history = new ArrayList<>(next.history());
-    history.add(r);
+    history.add(tls == null || tls.certificates().isEmpty() ? r : r.withCertificates(
+        tls.certificates().stream().map(TlsSetup.Cert::line).toList()));
     metrics.deployEnded(r);
     update(new StateDoc(StateDoc.FORMAT, next.app(), next.live(), next.previous(), next.maintenance(), next.servers(),
         history, next.applied()));

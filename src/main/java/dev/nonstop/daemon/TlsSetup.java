@@ -29,7 +29,16 @@ final class TlsSetup implements AutoCloseable {
   private static final Logger log = LoggerFactory.getLogger(TlsSetup.class);
 
   /** One certificate as status shows it. */
-  record Cert(List<String> names, Instant notAfter, String source, String error) {}
+  record Cert(List<String> names, Instant notAfter, String source, String error) {
+    /** As a report's line says it: names, expiry and days left, where it comes from, an error. */
+    String line() {
+      String until = notAfter == null ? "none yet"
+          : "valid until " + notAfter + " (" + java.time.Duration.between(Instant.now(), notAfter).toDays()
+              + " days)";
+      return String.join(", ", names) + ": " + until + ", " + source
+          + (error == null ? "" : " (" + error + ")");
+    }
+  }
 
   private final TlsConfig config;
   private final FrontDoor front;

@@ -169,7 +169,7 @@ public final class Deployment implements Progress {
         t.total(), t.failed(), t.appErrors(), t.proxyErrors(), t.p50Ms(), t.p99Ms(), t.maxMs(),
         switchMicros, longestDrainNanos / 1_000_000, message, List.copyOf(drains),
         new Report.Streams(t.streams().opened(), t.streams().byClient(), t.streams().byApp(), t.streams().byProxy(),
-            t.streams().longestMs()), verdict, undoMs);
+            t.streams().longestMs()), verdict, undoMs, null);
     report = r;
     try {
       recorder.accept(r);

@@ -43,7 +43,18 @@ public record Report(
     List<Drain> drains,
     Streams streams,
     Verdict verdict,
-    Long undoMs) {
+    Long undoMs,
+    List<String> certificates) {
+
+  /**
+   * This report with {@code lines} as its TLS certificates (names, expiry) at the time it was
+   * written, for the history: a deploy is when most people look.
+   */
+  public Report withCertificates(List<String> lines) {
+    return new Report(id, kind, strategy, from, to, result, startedAt, endedAt, durationMs, steps,
+        requests, total, failed, appErrors, proxyErrors, p50Ms, p99Ms, maxMs, switchMicros,
+        longestDrainMs, message, drains, streams, verdict, undoMs, List.copyOf(lines));
+  }
 
   /**
    * Streams (WebSockets, event streams) during the deployment, apart from requests: how many opened,

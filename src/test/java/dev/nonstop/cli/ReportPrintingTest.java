@@ -20,7 +20,8 @@ class ReportPrintingTest extends AgainstAdminServer {
         Map.of("1.0.1", 410L), 410, 0, 0, 0, 1.25, 8.5, 31.0, null, 310, "1.0.2 is live after 4200 ms",
         List.of(new Report.Drain(1, "127.0.0.1:40001", "1.0.1", 305, 0),
             new Report.Drain(1, "127.0.0.1:40002", "1.0.1", 310, 1)),
-        new Report.Streams(3, 0, 2, 1, 5000), null, null);
+        new Report.Streams(3, 0, 2, 1, 5000), null, null,
+        List.of("example.com, www.example.com: valid until 2027-02-01T00:00:00Z (64 days), acme"));
   }
 
   @Test
@@ -42,7 +43,8 @@ class ReportPrintingTest extends AgainstAdminServer {
         "requests: 410 served (1.0.1: 410), 0 failed (0 by the app, 0 by the proxy)\n",
         "latency: p50 1.3 ms, p99 8.5 ms, max 31.0 ms; longest drain 310ms\n",
         "streams (WebSockets, event streams): 3 opened; closed by the app 2, by the proxy 1, by clients 0; "
-            + "the longest 5.0s\n");
+            + "the longest 5.0s\n",
+        "certificate example.com, www.example.com: valid until 2027-02-01T00:00:00Z (64 days), acme\n");
   }
 
   @Test
@@ -50,7 +52,7 @@ class ReportPrintingTest extends AgainstAdminServer {
     Report r = report();
     control.history = List.of(new Report(r.id(), r.kind(), "blue-green", r.from(), r.to(), r.result(), r.startedAt(),
         r.endedAt(), r.durationMs(), r.steps(), r.requests(), r.total(), r.failed(), r.appErrors(), r.proxyErrors(),
-        r.p50Ms(), r.p99Ms(), r.maxMs(), 42.4, 0, r.message(), null, null, null, null));
+        r.p50Ms(), r.p99Ms(), r.maxMs(), 42.4, 0, r.message(), null, null, null, null, null));
 
     assertThat(cli.run("rollback")).isZero();
 
@@ -72,7 +74,7 @@ class ReportPrintingTest extends AgainstAdminServer {
         new dev.nonstop.deploy.Verdict.Numbers("1.0.1", 455, 0, 6.0));
     control.history = List.of(new Report(r.id(), r.kind(), r.strategy(), r.from(), r.to(), "failed", r.startedAt(),
         r.endedAt(), r.durationMs(), r.steps(), r.requests(), r.total(), r.failed(), r.appErrors(), r.proxyErrors(),
-        r.p50Ms(), r.p99Ms(), r.maxMs(), null, 0, r.message(), null, null, verdict, 486L));
+        r.p50Ms(), r.p99Ms(), r.maxMs(), null, 0, r.message(), null, null, verdict, 486L, null));
     control.script = List.of(event("step", 1, "drain"), event("failed", 0, "deploy of 1.0.2 failed: " + verdict.line()));
 
     assertThat(cli.run("deploy", "1.0.2")).isEqualTo(1);

@@ -104,6 +104,9 @@ class TlsDaemonTest {
     Event end = daemon.deploy(new DeployRequest("1.0.2", "in-place", null, null, false)).done()
         .get(120, SECONDS);
     assertThat(end.type()).as(end.message()).isEqualTo("done");
+    List<dev.nonstop.deploy.Report> reports = daemon.reports();
+    assertThat(reports.get(reports.size() - 1).certificates()).singleElement().asString()
+        .startsWith("localhost: valid until ").contains(" days), " + site.cert());
     long atEnd = ok.get();
     await().atMost(Duration.ofSeconds(20)).until(() -> ok.get() > atEnd + 50);
     running.set(false);

@@ -32,7 +32,7 @@ class MetricsTest {
 
   private static Report report(String result) {
     return new Report(7, "deploy", "blue-green", "1.0.1", "1.0.2", result, "2026-01-01T00:00:00Z",
-        "2026-01-01T00:00:03Z", 3000, List.of(), Map.of("1.0.1", 10L), 10, 0, 0, 0, 1, 2, 3, 4.0, 5, "ok", List.of(), null, null, null);
+        "2026-01-01T00:00:03Z", 3000, List.of(), Map.of("1.0.1", 10L), 10, 0, 0, 0, 1, 2, 3, 4.0, 5, "ok", List.of(), null, null, null, null);
   }
 
   @Test
