@@ -156,7 +156,7 @@ public final class ConfigLoader {
     return tls;
   }
 
-  private static Boolean bool(String s) {
+  static Boolean bool(String s) {
     if (s.equals("true")) {
       return Boolean.TRUE;
     }

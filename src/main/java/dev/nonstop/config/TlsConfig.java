@@ -99,7 +99,7 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
       throw tls.missing("redirect-http", "a plain-HTTP listener such as 0.0.0.0:80 with acme: the "
           + "certificate authority checks the names there (HTTP-01)");
     }
-    boolean http2 = tls.parsed("http2", Boolean.TRUE, "true or false", TlsConfig::bool);
+    boolean http2 = tls.parsed("http2", Boolean.TRUE, "true or false", ConfigLoader::bool);
     return new TlsConfig(List.copyOf(files), http2, redirect, acme);
   }
 
@@ -141,16 +141,6 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
     Path roots = a.node("ca-roots") == null ? null : folder.resolve(
         a.text("ca-roots", null, "the path of a PEM file of CA certificates")).normalize();
     return new Acme(email, directory, List.copyOf(hosts), roots);
-  }
-
-  private static Boolean bool(String s) {
-    if (s.equals("true")) {
-      return Boolean.TRUE;
-    }
-    if (s.equals("false")) {
-      return Boolean.FALSE;
-    }
-    throw new IllegalArgumentException(s);
   }
 
   private static String email(String s) {

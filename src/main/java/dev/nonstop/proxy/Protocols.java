@@ -48,6 +48,17 @@ final class Protocols {
     p.addLast(new RequestDecoder(client, client.proxy.options().limits().maxBody()), client);
   }
 
+  /** Puts HTTP/2 or HTTP/1.1 in place on a connection that is active already. */
+  private static void speak(ChannelPipeline p, Proxy proxy, Worker worker, boolean h2) {
+    if (h2) {
+      H2Connection.install(p, proxy, worker);
+    } else {
+      ClientConnection client = new ClientConnection(proxy, worker);
+      http1(p, client);
+      client.begin();
+    }
+  }
+
   /** Reads the first bytes: the handshake's handlers read on from there on their own. */
   private static final class Alpn extends ApplicationProtocolNegotiationHandler {
     private final Proxy proxy;
@@ -67,13 +78,7 @@ final class Protocols {
 
     @Override
     protected void configurePipeline(ChannelHandlerContext ctx, String protocol) {
-      if (ApplicationProtocolNames.HTTP_2.equals(protocol)) {
-        H2Connection.install(ctx.pipeline(), proxy, worker);
-      } else {
-        ClientConnection client = new ClientConnection(proxy, worker);
-        http1(ctx.pipeline(), client);
-        client.begin();
-      }
+      speak(ctx.pipeline(), proxy, worker, ApplicationProtocolNames.HTTP_2.equals(protocol));
     }
 
     @Override
@@ -121,15 +126,8 @@ final class Protocols {
         return; // so far it may be the preface: more bytes decide
       }
       ChannelPipeline p = ctx.pipeline();
-      if (h2) {
-        H2Connection.install(p, proxy, worker);
-        p.remove(this);
-      } else {
-        ClientConnection client = new ClientConnection(proxy, worker);
-        http1(p, client);
-        client.begin();
-        p.remove(this); // hands on what it read to the request decoder
-      }
+      speak(p, proxy, worker, h2);
+      p.remove(this); // hands on what it read to the protocol's decoder
     }
   }
 }
