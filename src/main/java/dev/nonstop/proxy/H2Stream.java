@@ -116,8 +116,8 @@ final class H2Stream extends ChannelDuplexHandler {
     HttpHeaders h = HEADERS.newHeaders();
     copyFields(h2, h);
     CharSequence authority = h2.authority();
-    if (authority != null && !h.contains(HttpHeaderNames.HOST)) {
-      h.set(HttpHeaderNames.HOST, authority);
+    if (authority != null) {
+      h.set(HttpHeaderNames.HOST, authority); // it wins over a Host field that says otherwise
     }
     if (!f.isEndStream() && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
       h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED); // a body of no told length

@@ -117,7 +117,8 @@ class H2StreamTest {
     EmbeddedChannel ch = new EmbeddedChannel(new H2Stream());
     ch.writeInbound(new DefaultHttp2HeadersFrame(new DefaultHttp2Headers().method("POST")
         .path("/upload?x=1").scheme("https").authority("example.com:8443")
-        .add("cookie", "a=1").add("cookie", "b=2").add("x-custom", "v"), false));
+        .add("host", "elsewhere.example").add("cookie", "a=1").add("cookie", "b=2")
+        .add("x-custom", "v"), false));
     ch.writeInbound(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("abc", StandardCharsets.US_ASCII), false));
     ch.writeInbound(new DefaultHttp2DataFrame(Unpooled.copiedBuffer("de", StandardCharsets.US_ASCII), true));
     HttpRequest req = ch.readInbound();
