@@ -8,7 +8,6 @@
 #    (dev.nonstop.acme) order certificates from it
 #  - express and ws from npm: the WebSocket backend of src/test/node-ws (NodeWsAppTest and the
 #    proxy's WebSocket tests run it)
-#  - openssl: the TLS tests make their certificate authority and certificates with it
 #  - curl: CurlTest speaks HTTP/2 (over TLS, and h2c with prior knowledge) to the proxy
 # Tests that need a tool skip with a message when it is absent.
 set -euo pipefail
@@ -19,7 +18,6 @@ command -v chromium >/dev/null || need+=(chromium)
 command -v node >/dev/null || need+=(nodejs npm)
 command -v systemd-socket-activate >/dev/null || need+=(systemd)
 command -v pebble >/dev/null || need+=(pebble)
-command -v openssl >/dev/null || need+=(openssl)
 command -v curl >/dev/null || need+=(curl)
 if [[ ${#need[@]} -gt 0 ]]; then
   sudo=""; [[ $(id -u) -eq 0 ]] || sudo=sudo

@@ -107,7 +107,8 @@ public record AcmeSettings(
     throw new IllegalArgumentException("directory: '" + uri + "' (" + DIRECTORY_EXPECTED + ")");
   }
 
-  private static String checkEmail(String email) {
+  /** {@code email} as one address (a {@code mailto:} dropped), or an error saying what was expected. */
+  public static String checkEmail(String email) {
     String address = email.strip();
     if (address.regionMatches(true, 0, "mailto:", 0, 7)) {
       address = address.substring(7);
@@ -130,13 +131,14 @@ public record AcmeSettings(
   }
 
   /** {@code host} in lower case, or an error saying what was expected. */
-  static String checkHost(String host) {
+  public static String checkHost(String host) {
     requireNonNull(host, "host");
     String name = host.strip().toLowerCase(Locale.ROOT);
     String expected = " (expected: a host name like app.example.com";
     if (name.startsWith("*.")) {
       throw new IllegalArgumentException("host: '" + host + "'" + expected
-          + "; a wildcard needs the DNS-01 challenge, which Nonstop does not answer: list each name)");
+          + "; a wildcard needs the DNS-01 challenge, which Nonstop does not answer: no wildcard, "
+          + "as HTTP-01 cannot prove one; list each name)");
     }
     if (IPV4.matcher(name).matches() || name.contains(":")) {
       throw new IllegalArgumentException("host: '" + host + "'" + expected + ", not an IP address)");

@@ -1,5 +1,6 @@
 package dev.nonstop.acme;
 
+import dev.nonstop.state.StateStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.StringReader;
@@ -55,27 +56,9 @@ final class PemFiles {
     narrow(dir, FOLDER);
   }
 
-  /** Replaces {@code file} with {@code text}, mode 0600. */
+  /** Replaces {@code file} with {@code text} at once (see {@link StateStore#replace}), mode 0600. */
   static void write(Path file, String text) throws IOException {
-    Path dir = file.toAbsolutePath().getParent();
-    Path temp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp", attributes(FILE));
-    try {
-      try (FileChannel ch = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-        ByteBuffer buf = ByteBuffer.wrap(text.getBytes(StandardCharsets.US_ASCII));
-        while (buf.hasRemaining()) {
-          ch.write(buf);
-        }
-        ch.force(true);
-      }
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } finally {
-      Files.deleteIfExists(temp);
-    }
-    try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-      ch.force(true); // makes the rename itself durable
-    } catch (IOException | UnsupportedOperationException e) {
-      // the rename is atomic anyway; only its durability across a power cut is weaker
-    }
+    StateStore.replace(file, text.getBytes(StandardCharsets.US_ASCII), attributes(FILE));
   }
 
   /** Reads {@code file}, first narrowing it to 0600 if others may read it. */

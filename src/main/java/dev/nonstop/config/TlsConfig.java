@@ -10,8 +10,6 @@ import java.net.URI;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
-import java.util.regex.Pattern;
 
 /**
  * The {@code tls:} section: the listener speaks TLS (HTTP/2 and HTTP/1.1 by ALPN) with the
@@ -42,9 +40,6 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
       "acme");
   static final List<String> CERT_KEYS = List.of("cert", "key");
   static final List<String> ACME_KEYS = List.of("email", "directory", "hosts", "ca-roots");
-  private static final Pattern HOST = Pattern.compile(
-      "(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)+");
-  private static final Pattern EMAIL = Pattern.compile("[^@\\s]+@[^@\\s]+\\.[^@\\s]+");
 
   /** A certificate chain and its key, PEM. */
   public record CertFiles(Path cert, Path key) {}
@@ -117,7 +112,7 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
     a.allowOnly(ACME_KEYS);
     Node emailNode = a.node("email");
     String email = emailNode == null ? null
-        : a.parsed("email", null, "an e-mail address, e.g. ops@example.com", TlsConfig::email);
+        : a.parsed("email", null, "an e-mail address, e.g. ops@example.com", AcmeSettings::checkEmail);
     URI directory = a.parsed("directory", AcmeSettings.LETS_ENCRYPT,
         "the https URL of an ACME directory, e.g. " + AcmeSettings.LETS_ENCRYPT,
         AcmeSettings::parseDirectory);
@@ -131,22 +126,18 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
     }
     List<String> hosts = new ArrayList<>();
     for (Node n : seq.items()) {
-      if (!(n instanceof Scalar s) || !HOST.matcher(s.text().toLowerCase(Locale.ROOT)).matches()) {
-        throw Section.error(a.file(), n.at(), "tls.acme.hosts: " + Section.describe(n)
-            + " (expected: a host name such as www.example.com; no wildcard, as HTTP-01 cannot "
-            + "prove one)");
+      if (!(n instanceof Scalar s)) {
+        throw Section.error(a.file(), n.at(), "tls.acme.hosts: " + Section.describe(n) + " ("
+            + "expected: a host name such as www.example.com)");
       }
-      hosts.add(s.text().toLowerCase(Locale.ROOT));
+      try {
+        hosts.add(AcmeSettings.checkHost(s.text()));
+      } catch (IllegalArgumentException e) {
+        throw Section.error(a.file(), n.at(), "tls.acme." + e.getMessage());
+      }
     }
     Path roots = a.node("ca-roots") == null ? null : folder.resolve(
         a.text("ca-roots", null, "the path of a PEM file of CA certificates")).normalize();
     return new Acme(email, directory, List.copyOf(hosts), roots);
-  }
-
-  private static String email(String s) {
-    if (!EMAIL.matcher(s).matches()) {
-      throw new IllegalArgumentException(s);
-    }
-    return s;
   }
 }

@@ -351,35 +351,38 @@ public final class Daemon implements Control, AutoCloseable {
     }
   }
 
-  /** The redirect listener and ACME; after a takeover, as the admin API, a few tries. */
+  /** The redirect listener, then ACME. */
   private void startTls(boolean retry) throws DeployException, InterruptedException {
-    long deadline = System.nanoTime() + (retry ? Duration.ofSeconds(10).toNanos() : 0);
-    while (true) {
-      try {
-        tls.start(proxy, config.state());
-        return;
-      } catch (IllegalArgumentException e) {
-        throw new DeployException("tls: " + e.getMessage(), e);
-      } catch (RuntimeException e) { // Netty rethrows the bind's IOException unchecked
-        tls.closeListener();
-        if (System.nanoTime() > deadline) {
-          throw new DeployException(taken(config.tls().redirectHttp(), "tls.redirect-http",
-              "the plain-HTTP port that redirects to HTTPS", e), e);
-        }
-        Thread.sleep(50);
-      }
+    if (config.tls() != null && config.tls().redirectHttp() != null) {
+      bound(retry, () -> tls.listen(proxy), e -> taken(config.tls().redirectHttp(),
+          "tls.redirect-http", "the plain-HTTP port that redirects to HTTPS", e));
+    }
+    try {
+      tls.startAcme(config.state());
+    } catch (IllegalArgumentException e) {
+      throw new DeployException("tls.acme: " + e.getMessage(), e);
     }
   }
 
-  /** The admin API; after a takeover, its port frees when the old daemon is gone: a few tries. */
   private AdminServer startAdmin(boolean retry) throws DeployException, InterruptedException {
+    return bound(retry, () -> AdminServer.start(config.admin(), token, this),
+        e -> "admin API on " + config.admin() + ": " + e.getMessage());
+  }
+
+  /**
+   * Binds a port with {@code bind}. After a takeover ({@code retry}) the port frees when the old
+   * daemon is gone, so it is tried for up to 10 s; otherwise once, failing with {@code why}.
+   */
+  private static <T> T bound(boolean retry, java.util.concurrent.Callable<T> bind,
+      java.util.function.Function<Exception, String> why)
+      throws DeployException, InterruptedException {
     long deadline = System.nanoTime() + (retry ? Duration.ofSeconds(10).toNanos() : 0);
     while (true) {
       try {
-        return AdminServer.start(config.admin(), token, this);
-      } catch (java.io.IOException e) {
+        return bind.call();
+      } catch (Exception e) { // AdminServer throws IOException, Netty the bind's unchecked
         if (System.nanoTime() > deadline) {
-          throw new DeployException("admin API on " + config.admin() + ": " + e.getMessage(), e);
+          throw new DeployException(why.apply(e), e);
         }
         Thread.sleep(50);
       }

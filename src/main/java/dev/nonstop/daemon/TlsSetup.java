@@ -10,7 +10,6 @@ import dev.nonstop.proxy.Certificates;
 import dev.nonstop.proxy.FrontDoor;
 import dev.nonstop.proxy.Proxy;
 import dev.nonstop.proxy.RedirectServer;
-import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
@@ -44,7 +43,7 @@ final class TlsSetup implements AutoCloseable {
   private final FrontDoor front;
   private final Http01Challenges challenges = new Http01Challenges();
   private AcmeCertificates acme;
-  private RedirectServer redirect;
+  private volatile RedirectServer redirect;
   /** Where ACME keeps its files; null without ACME. */
   private Path acmeRoot;
 
@@ -77,52 +76,40 @@ final class TlsSetup implements AutoCloseable {
   }
 
   /**
-   * Starts the redirect listener and ACME, once the proxy serves. ACME hands the certificates it
-   * holds already to the proxy before this returns, and orders the missing ones in the background.
+   * Binds the redirect listener on {@code proxy}'s event loops.
    *
-   * @throws RuntimeException as a bind does, when the redirect port is taken
+   * @throws RuntimeException as a bind does, when the port is taken
    */
-  void start(Proxy proxy, Path state) {
-    if (config == null) {
+  RedirectServer listen(Proxy proxy) {
+    redirect = RedirectServer.start(proxy, config.redirectHttp(), proxy.address().getPort(),
+        path -> challenges.answer(path).orElse(null));
+    return redirect;
+  }
+
+  /**
+   * Starts ACME, if configured: the certificates it holds already go to the proxy before this
+   * returns, and the missing ones are ordered in the background.
+   */
+  void startAcme(Path state) {
+    TlsConfig.Acme a = config == null ? null : config.acme();
+    if (a == null) {
       return;
     }
-    if (config.redirectHttp() != null) {
-      redirect = RedirectServer.start(proxy, config.redirectHttp(), proxy.address().getPort(),
-          path -> challenges.answer(path).orElse(null));
+    acmeRoot = state.resolve("acme");
+    AcmeSettings settings = AcmeSettings.of(a.directory().toString(), a.email(), acmeRoot,
+        a.hosts());
+    if (a.caRoots() != null) {
+      settings = settings.withCaRoots(a.caRoots());
     }
-    TlsConfig.Acme a = config.acme();
-    if (a != null) {
-      acmeRoot = state.resolve("acme");
-      AcmeSettings settings = AcmeSettings.of(a.directory().toString(), a.email(), acmeRoot,
-          a.hosts());
-      if (a.caRoots() != null) {
-        settings = settings.withCaRoots(a.caRoots());
+    acme = new AcmeCertificates(settings, challenges, (hosts, chain, key) -> {
+      try {
+        front.tls().put(new Certificates.Source(chain, key));
+        log.info("serving the certificate for {} from {}", hosts, chain);
+      } catch (IllegalArgumentException e) {
+        log.warn("ACME's certificate for {} does not load: {}", hosts, e.getMessage());
       }
-      acme = new AcmeCertificates(settings, challenges, (hosts, chain, key) -> {
-        try {
-          front.tls().put(new Certificates.Source(chain, key));
-          log.info("serving the certificate for {} from {}", hosts, chain);
-        } catch (IllegalArgumentException e) {
-          log.warn("ACME's certificate for {} does not load: {}", hosts, e.getMessage());
-        }
-      }, Clock.systemUTC());
-      acme.start();
-    }
-  }
-
-  /** The redirect listener's address, or null. */
-  InetSocketAddress redirectAddress() {
-    RedirectServer r = redirect;
-    return r == null ? null : r.address();
-  }
-
-  /** Closes the redirect listener first: at a takeover the newcomer binds its port. */
-  void closeListener() {
-    RedirectServer r = redirect;
-    redirect = null;
-    if (r != null) {
-      r.close();
-    }
+    }, Clock.systemUTC());
+    acme.start();
   }
 
   /** Every certificate served, with its expiry, and ACME's errors. */
@@ -161,9 +148,14 @@ final class TlsSetup implements AutoCloseable {
     return null;
   }
 
+  /** Closes the redirect listener (at a takeover, first: the newcomer binds its port) and ACME. */
   @Override
   public void close() {
-    closeListener();
+    RedirectServer r = redirect;
+    redirect = null;
+    if (r != null) {
+      r.close();
+    }
     if (acme != null) {
       acme.close();
     }

@@ -26,7 +26,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -397,19 +396,5 @@ public final class Certificates implements Mapping<String, SslContext> {
     while ((task = e.getDelegatedTask()) != null) {
       task.run();
     }
-  }
-
-  /** For {@link #toString}: the names served. */
-  private Map<String, Instant> summary() {
-    Map<String, Instant> m = new LinkedHashMap<>();
-    for (Loaded l : table.all) {
-      m.put(String.join(",", l.names), l.notAfter);
-    }
-    return m;
-  }
-
-  @Override
-  public String toString() {
-    return "Certificates" + summary();
   }
 }

@@ -317,7 +317,7 @@ final class Exchange implements ResponseReader.Sink {
   private void dispatch() {
     Pool pool = proxy.pool();
     Backend b = tries >= tried.length ? null
-        : pool.isSplit() && request != null
+        : pool.isSplit()
             ? pool.select(tried, tries, Headers.clientKey(request.headers(), client.clientIp)) // a canary: sticky
             : pool.select(tried, tries);
     if (b == null) {

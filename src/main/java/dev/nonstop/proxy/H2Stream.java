@@ -47,10 +47,6 @@ import java.util.Map;
 final class H2Stream extends ChannelDuplexHandler {
   private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory()
       .withNameValidation(false).withValueValidation(false); // HPACK decoding validated them
-  /** HTTP/1.1 fields that mean nothing, or are forbidden, in HTTP/2. */
-  private static final AsciiString[] HOP_BY_HOP = {HttpHeaderNames.CONNECTION,
-      HttpHeaderNames.KEEP_ALIVE, AsciiString.cached("proxy-connection"),
-      HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.UPGRADE};
 
   private enum Out {
     /** Before a response head (or after an interim one). */
@@ -385,13 +381,13 @@ final class H2Stream extends ChannelDuplexHandler {
     return -1;
   }
 
+  /**
+   * Whether {@code name} is a hop-by-hop field still in the head: the exchange dropped the
+   * backend's own (see {@link ResponseReader}) and wrote only its framing and Connection, which
+   * HTTP/2 forbids.
+   */
   private static boolean hopByHop(AsciiString name) {
-    for (AsciiString h : HOP_BY_HOP) {
-      if (h.contentEquals(name)) {
-        return true;
-      }
-    }
-    return false;
+    return HttpHeaderNames.CONNECTION.contentEquals(name);
   }
 
   private static void addField(Http2Headers to, ByteBuf field) {

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 
@@ -98,9 +99,20 @@ public final class StateStore<T> {
   }
 
   private void write(byte[] bytes) throws IOException {
-    Path dir = file.getParent();
-    Files.createDirectories(dir);
-    Path temp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp");
+    Files.createDirectories(file.getParent());
+    replace(file, bytes);
+  }
+
+  /**
+   * Replaces {@code file} with {@code bytes} so that a reader, or a crash at any moment, sees the
+   * old content or the new, never a mix: a temporary file beside it (created with {@code
+   * attributes}, such as an owner-only mode), forced to disk, renamed over it, and the folder
+   * forced so that the rename lasts too.
+   */
+  public static void replace(Path file, byte[] bytes, FileAttribute<?>... attributes)
+      throws IOException {
+    Path dir = file.toAbsolutePath().getParent();
+    Path temp = Files.createTempFile(dir, "." + file.getFileName() + ".", ".tmp", attributes);
     try {
       writeAndForce(temp, bytes);
       Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);

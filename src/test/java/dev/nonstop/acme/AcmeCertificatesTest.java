@@ -1,5 +1,7 @@
 package dev.nonstop.acme;
 
+import dev.nonstop.proxy.TestCerts;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;

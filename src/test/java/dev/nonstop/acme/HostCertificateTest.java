@@ -1,5 +1,7 @@
 package dev.nonstop.acme;
 
+import dev.nonstop.proxy.TestCerts;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Duration;

@@ -1,5 +1,7 @@
 package dev.nonstop.acme;
 
+import dev.nonstop.proxy.TestCerts;
+
 import static org.awaitility.Awaitility.await;
 
 import java.io.IOException;

@@ -237,17 +237,7 @@ class Http2Test {
   void streamsPastTheLimitAreRefusedAndTheOthersServed() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     FakeBackend app = closeLater(new FakeBackend("a"));
-    app.handler = ex -> {
-      try {
-        release.await(20, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      byte[] b = ex.getRequestURI().getPath().getBytes(StandardCharsets.US_ASCII);
-      ex.sendResponseHeaders(200, b.length);
-      ex.getResponseBody().write(b);
-      ex.close();
-    };
+    app.handler = answersWhenReleased(release, ex -> ex.getRequestURI().getPath());
     Proxy proxy = h2c(app, TestTransport.options());
     try (H2Wire h2 = new H2Wire(proxy.address())) {
       h2.read(); // the proxy's SETTINGS: its stream limit holds from here
@@ -274,17 +264,7 @@ class Http2Test {
   void aHandOffSendsGoAwayAndTheStreamUnderWayFinishes() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     FakeBackend app = closeLater(new FakeBackend("a"));
-    app.handler = ex -> {
-      try {
-        release.await(20, TimeUnit.SECONDS);
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-      byte[] b = "late".getBytes(StandardCharsets.US_ASCII);
-      ex.sendResponseHeaders(200, b.length);
-      ex.getResponseBody().write(b);
-      ex.close();
-    };
+    app.handler = answersWhenReleased(release, ex -> "late");
     Proxy proxy = h2c(app, TestTransport.options());
     try (H2Wire h2 = new H2Wire(proxy.address())) {
       h2.headers(1, H2Wire.get("/slow"), true);
@@ -314,6 +294,22 @@ class Http2Test {
       assertThat(goAway.errorCode()).isZero();
       assertThat(h2.closedByServer()).isTrue();
     }
+  }
+
+  /** A backend handler that holds each request until {@code release}, then answers {@code body}. */
+  private static FakeBackend.Handler answersWhenReleased(CountDownLatch release,
+      java.util.function.Function<com.sun.net.httpserver.HttpExchange, String> body) {
+    return ex -> {
+      try {
+        release.await(20, TimeUnit.SECONDS);
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+      byte[] b = body.apply(ex).getBytes(StandardCharsets.US_ASCII);
+      ex.sendResponseHeaders(200, b.length);
+      ex.getResponseBody().write(b);
+      ex.close();
+    };
   }
 
   private static String sha(byte[] b) {
