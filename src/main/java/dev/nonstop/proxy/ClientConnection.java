@@ -350,7 +350,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     } else {
       lingerClose(); // the rest of that request, or more of it, may still be on its way
     }
-    proxy.listener.completed(null, s, proxy.clock.getAsLong() - began, true);
+    proxy.fallbackListener().completed(null, s, proxy.clock.getAsLong() - began, true);
   }
 
   /**

@@ -97,6 +97,8 @@ final class Exchange implements ResponseReader.Sink {
 
   // The request; null between exchanges.
   private HttpRequest request;
+  /** The app the request went to; null when no route matched it. */
+  private Site site;
   private long start;
   private boolean http10;
   private boolean isHead;
@@ -190,12 +192,25 @@ final class Exchange implements ResponseReader.Sink {
     status = 0;
     tries = 0;
     staleRetries = 0;
+    Routes routes = proxy.routes;
+    site = routes.only();
+    if (site == null) { // several apps: by host name and path
+      Routes.Match m = routes.route(h, req.uri());
+      if (m == null) {
+        replyLocal(404);
+        return;
+      }
+      site = m.site();
+      if (m.uri() != req.uri()) {
+        req.setUri(m.uri());
+      }
+    }
     if (proxy.memory.isShort()) {
       keepAlive = false; // and no new work from this connection either
       replyLocal(503, Replies.overloaded(isHead), true);
       return;
     }
-    byte[] page = proxy.maintenancePage;
+    byte[] page = site.maintenancePage;
     if (page != null) {
       boolean close = closeAfterLocalReply();
       replyLocal(503, Replies.maintenance(page, close, isHead), close);
@@ -315,7 +330,7 @@ final class Exchange implements ResponseReader.Sink {
   // ---- dispatch and retry ----
 
   private void dispatch() {
-    Pool pool = proxy.pool();
+    Pool pool = site.pool();
     Backend b = tries >= tried.length ? null
         : pool.isSplit()
             ? pool.select(tried, tries, Headers.clientKey(request.headers(), client.clientIp)) // a canary: sticky
@@ -467,13 +482,13 @@ final class Exchange implements ResponseReader.Sink {
     switch (d) {
       case RETRY_SAME_BACKEND:
         staleRetries++;
-        proxy.listener.retried(backend, true);
+        listener().retried(backend, true);
         releaseBackend(0);
         body.rewind();
         send(backend);
         break;
       case RETRY_ANOTHER_BACKEND:
-        proxy.listener.retried(backend, false);
+        listener().retried(backend, false);
         releaseBackend(0);
         body.rewind();
         dispatch();
@@ -535,7 +550,7 @@ final class Exchange implements ResponseReader.Sink {
     }
     if (r.eventStream && !isHead) {
       attempt.becomeStream(code); // a drain waits for requests, not for streams that may run for hours
-      proxy.listener.streamOpened(attempt.backend);
+      listener().streamOpened(attempt.backend);
     }
     ByteBuf head = r.takeHead();
     chunkOut = false;
@@ -580,7 +595,7 @@ final class Exchange implements ResponseReader.Sink {
     state = State.UPGRADED;
     attempt.backend.recordSuccess();
     attempt.becomeStream(101);
-    proxy.listener.streamOpened(attempt.backend);
+    listener().streamOpened(attempt.backend);
     ByteBuf head = r.takeHead();
     head.writeBytes(Framing.UPGRADE_CONNECTION);
     head.writeCharSequence("upgrade: " + upgradeTo + "\r\n\r\n", java.nio.charset.StandardCharsets.US_ASCII);
@@ -868,6 +883,12 @@ final class Exchange implements ResponseReader.Sink {
 
   // ---- ending ----
 
+  /** Who is told of this request: its site's listener, or the proxy's for a request no site took. */
+  private RequestListener listener() {
+    Site s = site;
+    return s != null ? s.listener : proxy.fallbackListener();
+  }
+
   private void replyLocal(int s) {
     boolean close = closeAfterLocalReply();
     replyLocal(s, Replies.plain(s, close, isHead), close);
@@ -895,10 +916,10 @@ final class Exchange implements ResponseReader.Sink {
   private void end(int s, boolean proxyError) {
     Backend b = attempt == null ? null : attempt.backend;
     if (attempt != null && attempt.isStream()) {
-      proxy.listener.streamEnded(b, proxy.clock.getAsLong() - start,
+      listener().streamEnded(b, proxy.clock.getAsLong() - start,
           streamEnd == null ? RequestListener.StreamEnd.BACKEND : streamEnd);
     } else {
-      proxy.listener.completed(b, s, proxy.clock.getAsLong() - start, proxyError);
+      listener().completed(b, s, proxy.clock.getAsLong() - start, proxyError);
     }
     releaseBackend(s);
     streamEnd = null;

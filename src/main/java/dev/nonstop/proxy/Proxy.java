@@ -57,7 +57,10 @@ public final class Proxy implements AutoCloseable {
   static final ByteBufAllocator ALLOCATOR = PooledByteBufAllocator.DEFAULT;
 
   private final ProxyOptions options;
-  private final AtomicReference<Pool> pool;
+  /** The first site: the only one of a proxy that serves one app. */
+  private final Site site;
+  /** Which site answers a request; {@link Routes#single} of {@link #site} until set. */
+  volatile Routes routes;
   private final EventLoopGroup group;
   private final Map<EventExecutor, Worker> workers;
   private final Channel server;
@@ -67,9 +70,6 @@ public final class Proxy implements AutoCloseable {
   private final AtomicBoolean closed = new AtomicBoolean();
   /** The hand-off of the listener, once asked for; at most one. */
   private final AtomicReference<HandOff> handOff = new AtomicReference<>();
-  /** The rendered maintenance page, or null when maintenance is off. */
-  volatile byte[] maintenancePage;
-  volatile RequestListener listener = RequestListener.NONE;
   /** Nanoseconds, for every deadline and latency of the data plane; tests pass their own. */
   final LongSupplier clock;
   final BufferMemory memory;
@@ -79,7 +79,8 @@ public final class Proxy implements AutoCloseable {
   private Proxy(ProxyOptions options, Pool pool, LongSupplier clock) {
     this.options = options;
     this.clock = clock;
-    this.pool = new AtomicReference<>(pool);
+    this.site = new Site("app", this, pool);
+    this.routes = Routes.single(site);
     int threads = options.ioThreads() > 0 ? options.ioThreads()
         : Runtime.getRuntime().availableProcessors();
     int fd = options.inheritedFd();
@@ -232,7 +233,32 @@ public final class Proxy implements AutoCloseable {
   }
 
   public Pool pool() {
-    return pool.get();
+    return site.pool();
+  }
+
+  /** The first site, the one {@link #pool}, {@link #swap} and {@link #maintenance} act on. */
+  public Site site() {
+    return site;
+  }
+
+  /** A new site on this proxy, with no route to it until {@link #routes(Routes)} gives one. */
+  public Site newSite(String name, Pool pool) {
+    return new Site(name, this, pool);
+  }
+
+  /** Replaces the routes in one step: requests from now on are routed by {@code next}. */
+  public void routes(Routes next) {
+    routes = requireNonNull(next, "next");
+  }
+
+  public Routes routes() {
+    return routes;
+  }
+
+  /** Told of requests no site took: malformed ones, and those no route matched. */
+  RequestListener fallbackListener() {
+    List<Site> all = routes.sites();
+    return (all.isEmpty() ? site : all.get(0)).listener;
   }
 
   ProxyOptions options() {
@@ -250,19 +276,12 @@ public final class Proxy implements AutoCloseable {
 
   /** Replaces the whole pool in one atomic step: the blue-green switch. */
   public void swap(Pool next) {
-    pool.set(requireNonNull(next, "next"));
+    site.swap(next);
   }
 
   /** Applies {@code change} to the current pool atomically (retrying on a concurrent change). */
   public Pool update(UnaryOperator<Pool> change) {
-    requireNonNull(change, "change");
-    while (true) {
-      Pool current = pool.get();
-      Pool next = requireNonNull(change.apply(current), "change returned null");
-      if (pool.compareAndSet(current, next)) {
-        return next;
-      }
-    }
+    return site.update(change);
   }
 
   /**
@@ -378,12 +397,12 @@ public final class Proxy implements AutoCloseable {
 
   /** Non-null: every request gets the 503 maintenance page with this message. Null: off. */
   public void maintenance(String message) {
-    maintenancePage = message == null ? null : Replies.maintenancePage(message);
+    site.maintenance(message);
     log.info("maintenance {}", message == null ? "off" : "on: " + message);
   }
 
   public void listener(RequestListener listener) {
-    this.listener = requireNonNull(listener, "listener");
+    site.listener(listener);
   }
 
   /** The event loops; tests hold them still to line up races. */

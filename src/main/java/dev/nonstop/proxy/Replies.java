@@ -15,6 +15,7 @@ final class Replies {
   static byte[] text(int status) {
     switch (status) {
       case 400: return bytes("bad request\n");
+      case 404: return bytes("not found: no app here serves this host name and path\n");
       case 408: return bytes("request header timeout\n");
       case 413: return bytes("request body too large\n");
       case 414: return bytes("request line too long\n");
@@ -31,7 +32,7 @@ final class Replies {
   private static final byte[][] TEXTS = new byte[600][];
 
   static {
-    for (int s : new int[] {400, 408, 413, 414, 431, 501, 502, 503, 504, 505}) {
+    for (int s : new int[] {400, 404, 408, 413, 414, 431, 501, 502, 503, 504, 505}) {
       TEXTS[s] = text(s);
     }
   }

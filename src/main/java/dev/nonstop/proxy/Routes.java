@@ -1,0 +1,217 @@
+package dev.nonstop.proxy;
+
+import static java.util.Objects.requireNonNull;
+
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaders;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Which {@link Site} answers a request, by its host name and then its path. Immutable; the proxy
+ * swaps a whole new one in.
+ *
+ * <p>A host is matched exactly first, then by a one-label wildcard ({@code *.example.com} matches
+ * {@code a.example.com}, not {@code a.b.example.com} nor {@code example.com}), then by the
+ * catch-all routes (the default app). Within a tier the longest path prefix wins; a tier whose
+ * hosts match but whose prefixes do not falls through to the next. No match: the proxy answers
+ * 404.
+ */
+public final class Routes {
+  /**
+   * @param hosts exact names and {@code *.}-wildcards, lower case; may be empty for a catch-all
+   * @param pathPrefix {@code "/"} for every path, else a prefix such as {@code /api} that matches
+   *     {@code /api}, {@code /api/...} and {@code /api?...}
+   * @param stripPrefix whether the prefix is taken off the path before the request goes on
+   * @param catchAll whether the route also answers hosts no other route names
+   */
+  public record Route(Site site, List<String> hosts, String pathPrefix, boolean stripPrefix,
+      boolean catchAll) {
+    public Route {
+      requireNonNull(site, "site");
+      hosts = List.copyOf(hosts);
+      pathPrefix = normalPrefix(pathPrefix);
+      for (String h : hosts) {
+        if (!h.equals(h.toLowerCase(Locale.ROOT))) {
+          throw new IllegalArgumentException("host names are lower case: " + h);
+        }
+      }
+    }
+
+    boolean matchesPath(String path) {
+      if (pathPrefix.equals("/")) {
+        return true;
+      }
+      if (!path.startsWith(pathPrefix)) {
+        return false;
+      }
+      if (path.length() == pathPrefix.length()) {
+        return true;
+      }
+      char next = path.charAt(pathPrefix.length());
+      return next == '/' || next == '?';
+    }
+  }
+
+  /** The result of a lookup: the site, and the path the request goes on with. */
+  record Match(Site site, String uri) {}
+
+  private final Site only;
+  private final Map<String, Route[]> exact;
+  private final Map<String, Route[]> wildcard;
+  private final Route[] catchAll;
+  private final List<Site> sites;
+
+  private Routes(Site only, Map<String, Route[]> exact, Map<String, Route[]> wildcard, Route[] catchAll,
+      List<Site> sites) {
+    this.only = only;
+    this.exact = exact;
+    this.wildcard = wildcard;
+    this.catchAll = catchAll;
+    this.sites = sites;
+  }
+
+  /** Every request to {@code site}: one app, the hot path, which reads no header. */
+  public static Routes single(Site site) {
+    return new Routes(requireNonNull(site, "site"), Map.of(), Map.of(), new Route[0], List.of(site));
+  }
+
+  public static Routes of(List<Route> routes) {
+    Map<String, List<Route>> exact = new HashMap<>();
+    Map<String, List<Route>> wildcard = new HashMap<>();
+    List<Route> catchAll = new ArrayList<>();
+    for (Route r : routes) {
+      for (String h : r.hosts()) {
+        if (h.startsWith("*.")) {
+          wildcard.computeIfAbsent(h.substring(1), k -> new ArrayList<>()).add(r);
+        } else {
+          exact.computeIfAbsent(h, k -> new ArrayList<>()).add(r);
+        }
+      }
+      if (r.catchAll()) {
+        catchAll.add(r);
+      }
+    }
+    if (routes.size() == 1 && catchAll.size() == 1 && routes.get(0).pathPrefix().equals("/")) {
+      return single(routes.get(0).site());
+    }
+    List<Site> sites = new ArrayList<>();
+    for (Route r : routes) {
+      if (!sites.contains(r.site())) {
+        sites.add(r.site());
+      }
+    }
+    return new Routes(null, sorted(exact), sorted(wildcard), sorted(catchAll), List.copyOf(sites));
+  }
+
+  private static Map<String, Route[]> sorted(Map<String, List<Route>> byHost) {
+    Map<String, Route[]> out = new HashMap<>();
+    byHost.forEach((h, rs) -> out.put(h, sorted(rs)));
+    return Map.copyOf(out);
+  }
+
+  /** Longest prefix first, so that the first match is the one meant. */
+  private static Route[] sorted(List<Route> rs) {
+    return rs.stream()
+        .sorted(Comparator.comparingInt((Route r) -> r.pathPrefix().length()).reversed())
+        .toArray(Route[]::new);
+  }
+
+  /** The sites, each once, in the order of the routes given. */
+  public List<Site> sites() {
+    return sites;
+  }
+
+  /** The single site, when there is one and only one route; else null. */
+  Site only() {
+    return only;
+  }
+
+  /** The site for a request, with its (maybe shortened) URI; null when no route matches. */
+  Match route(HttpHeaders headers, String uri) {
+    if (only != null) {
+      return new Match(only, uri);
+    }
+    String path = pathOf(uri);
+    String host = hostOf(headers.get(HttpHeaderNames.HOST));
+    Match m = null;
+    if (host != null) {
+      m = first(exact.get(host), uri, path);
+      if (m == null) {
+        int dot = host.indexOf('.');
+        if (dot > 0) {
+          m = first(wildcard.get(host.substring(dot)), uri, path);
+        }
+      }
+    }
+    return m != null ? m : first(catchAll, uri, path);
+  }
+
+  private static Match first(Route[] rs, String uri, String path) {
+    if (rs == null) {
+      return null;
+    }
+    for (Route r : rs) {
+      if (r.matchesPath(path)) {
+        return new Match(r.site(), r.stripPrefix() ? strip(uri, path, r.pathPrefix()) : uri);
+      }
+    }
+    return null;
+  }
+
+  /** {@code /api/users?x} less {@code /api} is {@code /users?x}; {@code /api} alone is {@code /}. */
+  private static String strip(String uri, String path, String prefix) {
+    if (prefix.equals("/")) {
+      return uri;
+    }
+    String rest = path.substring(prefix.length());
+    return rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest;
+  }
+
+  /** The origin-form path of a request target (absolute-form is reduced to its path). */
+  static String pathOf(String uri) {
+    if (uri.startsWith("/")) {
+      return uri;
+    }
+    int scheme = uri.indexOf("://");
+    if (scheme < 0) {
+      return "/"; // "*" or an authority: no path to route on
+    }
+    int slash = uri.indexOf('/', scheme + 3);
+    return slash < 0 ? "/" : uri.substring(slash);
+  }
+
+  /** The Host field's name: lower case, without port or a final dot; null when absent or empty. */
+  static String hostOf(String field) {
+    if (field == null) {
+      return null;
+    }
+    String h = field.trim();
+    if (h.startsWith("[")) { // an IPv6 literal
+      int end = h.indexOf(']');
+      return end < 0 ? null : h.substring(0, end + 1);
+    }
+    int colon = h.indexOf(':');
+    if (colon >= 0) {
+      h = h.substring(0, colon);
+    }
+    if (h.endsWith(".")) {
+      h = h.substring(0, h.length() - 1);
+    }
+    return h.isEmpty() ? null : h.toLowerCase(Locale.ROOT);
+  }
+
+  static String normalPrefix(String p) {
+    if (p == null || p.isEmpty() || p.equals("/")) {
+      return "/";
+    }
+    if (!p.startsWith("/")) {
+      throw new IllegalArgumentException("a path prefix starts with /: " + p);
+    }
+    return p.endsWith("/") ? p.substring(0, p.length() - 1) : p;
+  }
+}
