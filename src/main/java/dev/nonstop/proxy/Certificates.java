@@ -2,7 +2,7 @@ package dev.nonstop.proxy;
 
 import static java.util.Objects.requireNonNull;
 
-import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.handler.ssl.ApplicationProtocolConfig;
 import io.netty.handler.ssl.ApplicationProtocolNames;
 import io.netty.handler.ssl.OpenSsl;
@@ -338,8 +338,8 @@ public final class Certificates implements Mapping<String, SslContext> {
     try {
       client = SslContextBuilder.forClient().sslProvider(SslProvider.JDK)
           .trustManager(InsecureTrustManagerFactory.INSTANCE).build();
-      s = server.newEngine(ByteBufAllocator.DEFAULT);
-      c = client.newEngine(ByteBufAllocator.DEFAULT);
+      s = server.newEngine(UnpooledByteBufAllocator.DEFAULT);
+      c = client.newEngine(UnpooledByteBufAllocator.DEFAULT);
       ByteBuffer toServer = ByteBuffer.allocate(64 * 1024);
       ByteBuffer toClient = ByteBuffer.allocate(64 * 1024);
       ByteBuffer app = ByteBuffer.allocate(64 * 1024);

@@ -104,6 +104,26 @@ class SiteRoutingTest {
   }
 
   @Test
+  void anHttp2RequestIsRoutedByItsAuthority() throws Exception {
+    try (Proxy h2 = Proxy.start(TestTransport.options().withFront(new FrontDoor(null, true)),
+        Pool.of(Selector.leastInFlight(), List.of()))) {
+      Site s = h2.newSite("shop", Pool.of(Selector.leastInFlight(), List.of(shop.backend())));
+      Site b = h2.newSite("blog", Pool.of(Selector.leastInFlight(), List.of(blog.backend())));
+      h2.routes(Routes.of(List.of(
+          new Routes.Route(s, List.of("shop.example"), "/", false, false),
+          new Routes.Route(b, List.of("blog.example"), "/", false, false))));
+      try (H2Wire w = new H2Wire(h2.address())) {
+        w.headers(1, H2Wire.get("/x").authority("blog.example"), true);
+        assertThat(w.response(1).body()).isEqualTo("blog GET /x 0");
+        w.headers(3, H2Wire.get("/y").authority("shop.example:443"), true);
+        assertThat(w.response(3).body()).isEqualTo("shop GET /y 0");
+        w.headers(5, H2Wire.get("/z").authority("nobody.example"), true);
+        assertThat(w.response(5).status()).isEqualTo(404);
+      }
+    }
+  }
+
+  @Test
   void newRoutesTakeTheNextRequestOfAnOpenConnection() throws Exception {
     try (RawClient c = new RawClient(proxy.address())) {
       proxy.routes(Routes.of(List.of(new Routes.Route(shopSite, List.of("x.example"), "/", false, false))));
