@@ -32,7 +32,19 @@ final class StatusCommand implements Callable<Integer> {
     });
   }
 
+  /** One block per app: several when the daemon runs several apps and none was named. */
   static String render(JsonNode s, boolean color) {
+    if (!s.path("apps").isArray()) {
+      return renderApp(s, color);
+    }
+    StringBuilder out = new StringBuilder();
+    for (JsonNode app : s.path("apps")) {
+      out.append(out.length() == 0 ? "" : "\n").append(renderApp(app, color));
+    }
+    return out.toString();
+  }
+
+  private static String renderApp(JsonNode s, boolean color) {
     StringBuilder out = new StringBuilder();
     out.append(Table.cell(s, "app")).append(": ").append(paint(color, GREEN, Table.cell(s, "live"))).append(" live");
     if (!Table.cell(s, "previous").equals("-")) {
