@@ -73,8 +73,11 @@ class AppsTest {
     assertThat(get("web.test", "/").body()).contains("v1.0.1");
     assertThat(get("API.test:8080", "/").body()).contains("v2.0.1");
     assertThat(get("elsewhere.test", "/").body()).as("the default app").contains("v1.0.1");
-    assertThat(get("web.test", "/docs/intro").body()).contains("v3.0.1");
-    assertThat(get("web.test", "/docsearch").body()).as("a prefix ends at a /").contains("v1.0.1");
+    assertThat(get("web.test", "/docs").body()).contains("v3.0.1");
+    HostClient.Answer intro = get("web.test", "/docs/intro");
+    assertThat(intro.version()).isEqualTo("3.0.1");
+    assertThat(intro.body()).as("the prefix is stripped").isEqualTo("not found: /intro\n");
+    assertThat(get("web.test", "/docsearch").version()).as("a prefix ends at a /").isEqualTo("1.0.1");
     assertThat(daemon.reports("docs")).isEmpty();
   }
 

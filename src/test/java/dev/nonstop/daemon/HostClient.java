@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 
 /** One GET with the Host field a test chooses, on a connection of its own. */
 final class HostClient {
-  /** The status code and the body. */
-  record Answer(int status, String body) {}
+  /** The status code, the release that answered (its X-Version field) and the body. */
+  record Answer(int status, String version, String body) {}
 
   private HostClient() {}
 
@@ -26,7 +26,9 @@ final class HostClient {
       String all = new String(in.readAllBytes(), StandardCharsets.UTF_8);
       int status = Integer.parseInt(all.substring(9, 12));
       int body = all.indexOf("\r\n\r\n");
-      return new Answer(status, body < 0 ? "" : all.substring(body + 4));
+      java.util.regex.Matcher v = java.util.regex.Pattern.compile("(?i)\r\nX-Version: *([^\r]*)").matcher(all);
+      return new Answer(status, v.find() && v.start() < body ? v.group(1) : null,
+          body < 0 ? "" : all.substring(body + 4));
     }
   }
 }
