@@ -50,7 +50,11 @@ final class StatusCommand implements Callable<Integer> {
     if (!Table.cell(s, "previous").equals("-")) {
       out.append(" (previous ").append(Table.cell(s, "previous")).append(')');
     }
-    out.append(", listening on ").append(Table.cell(s, "listen")).append('\n');
+    out.append(", listening on ").append(Table.cell(s, "listen"));
+    if (s.path("routes").isTextual()) {
+      out.append(" for ").append(s.path("routes").asText());
+    }
+    out.append('\n');
     if (!Table.cell(s, "preview").equals("-")) {
       out.append("preview on ").append(Table.cell(s, "preview")).append('\n');
     }
