@@ -91,8 +91,14 @@ final class App {
     this.doc = files.claim(config);
     this.metrics = meters.apply(traffic);
     this.host = host;
+    boolean several = !config.routing().equals(dev.nonstop.config.Routing.ALL);
     this.deployer = Executors.newSingleThreadExecutor(r -> {
-      Thread t = new Thread(r, "deployer-" + config.app());
+      Thread t = new Thread(() -> {
+        if (several) {
+          org.slf4j.MDC.put("app", config.app()); // a deploy's log lines name their app
+        }
+        r.run();
+      }, "deployer-" + config.app());
       t.setDaemon(true);
       return t;
     });
