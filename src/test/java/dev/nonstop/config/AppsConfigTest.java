@@ -203,4 +203,18 @@ class AppsConfigTest {
             health: { path: health }
         """).hasMessageStartingWith(file() + ":6:21: apps.web.health.path: health (expected: a path starting with /");
   }
+
+  @Test
+  void theReadmesExampleOfSeveralAppsIsAValidFile() throws Exception {
+    String readme = java.nio.file.Files.readString(Path.of("README.md"));
+    int start = readme.indexOf("```yaml\nlisten: 0.0.0.0:443\nadmin: 127.0.0.1:8081");
+    String yaml = readme.substring(start + 8, readme.indexOf("```", start + 8));
+
+    Config config = parse(yaml);
+
+    assertThat(config.names()).containsExactly("web", "api");
+    assertThat(config.tls().acme().hosts()).containsExactly("example.com", "www.example.com", "api.example.com");
+    assertThat(config.app("api").routing()).isEqualTo(new Routing(List.of("api.example.com", "example.com"), false,
+        "/api", true));
+  }
 }
