@@ -9,6 +9,8 @@ const PALETTE = ['#3b82f6', '#22c55e', '#a855f7', '#f97316', '#06b6d4', '#eab308
 const PROXY_COLOR = '#ef4444';
 const state = {
   token: null,
+  app: new URLSearchParams(location.search).get('app'), // the app shown, when nonstop runs several
+  apps: [],                   // every app's name, when several
   status: null,
   colors: new Map(),          // release -> a colour of PALETTE, kept as releases move between roles
   lastRequests: new Map(),    // server name -> {requests, t}
@@ -35,7 +37,9 @@ function showSignIn(message) {
   $('#signin-error').textContent = message || '';
 }
 
-async function api(path, options = {}) {
+// every call is about the app shown (?app=NAME), but the one that lists them all
+async function api(path, options = {}, scoped = true) {
+  if (scoped && state.app) path += (path.includes('?') ? '&' : '?') + 'app=' + encodeURIComponent(state.app);
   const res = await fetch(path, {
     ...options,
     headers: { ...(options.headers || {}), Authorization: 'Bearer ' + state.token },
@@ -48,8 +52,8 @@ async function api(path, options = {}) {
   return res;
 }
 
-async function apiJson(path) {
-  const res = await api(path);
+async function apiJson(path, scoped = true) {
+  const res = await api(path, {}, scoped);
   if (!res.ok) throw new Error(path + ': HTTP ' + res.status);
   return res.json();
 }
@@ -458,10 +462,27 @@ function wireActions() {
 
 // ---- start ----
 
+// with several apps, a selector in the header; the page shows one app at a time
+async function chooseApp() {
+  const all = await apiJson('/api/status', false);
+  if (!Array.isArray(all.apps)) return;
+  state.apps = all.apps.map(a => a.app);
+  if (!state.app || !state.apps.includes(state.app)) {
+    state.app = state.apps[0];
+    history.replaceState(null, '', location.pathname + '?app=' + encodeURIComponent(state.app));
+  }
+  const select = $('#app-select');
+  select.replaceChildren(...state.apps.map(name => el('option', { value: name, text: name })));
+  select.value = state.app;
+  select.classList.remove('hidden');
+  select.addEventListener('change', () => { location.search = '?app=' + encodeURIComponent(select.value); });
+}
+
 async function start() {
   $('#signin').classList.add('hidden');
   $('#main').classList.remove('hidden');
   try {
+    await chooseApp();
     renderStatus(await apiJson('/api/status'));
     await loadHistory();
   } catch (e) {

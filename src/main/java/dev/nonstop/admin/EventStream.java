@@ -50,6 +50,7 @@ final class EventStream {
   }
 
   private void stream(HttpExchange exchange) throws IOException {
+    String app = Api.app(exchange);
     BlockingQueue<Object> queue = new ArrayBlockingQueue<>(CAPACITY);
     Consumer<Object> watcher = e -> {
       if (!queue.offer(e)) {
@@ -57,13 +58,14 @@ final class EventStream {
         queue.offer(OVERFLOW);
       }
     };
+    Object first = control.status(app); // an unknown app is refused before the stream begins
     exchange.getResponseHeaders().set("Content-Type", "text/event-stream; charset=utf-8");
     exchange.getResponseHeaders().set("Cache-Control", "no-store");
     exchange.sendResponseHeaders(200, 0);
     try (OutputStream out = exchange.getResponseBody()) {
       out.write("retry: 2000\n\n".getBytes(StandardCharsets.UTF_8));
-      write(out, "status", control.status());
-      control.watch(watcher);
+      write(out, "status", first);
+      control.watch(app, watcher);
       long nextPing = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PING_MS);
       while (true) {
         Object e = queue.poll(Math.max(0, nextPing - System.nanoTime()), TimeUnit.NANOSECONDS);
@@ -74,7 +76,7 @@ final class EventStream {
           write(out, "deploy", e);
         }
         if (System.nanoTime() - nextPing >= 0) {
-          write(out, "status", control.status());
+          write(out, "status", control.status(app));
           nextPing = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(PING_MS);
         }
       }

@@ -28,6 +28,6 @@ final class Observe {
   }
 
   void series(HttpExchange exchange) throws IOException {
-    Reply.json(exchange, 200, control.series());
+    Reply.json(exchange, 200, control.series(Api.app(exchange)));
   }
 }

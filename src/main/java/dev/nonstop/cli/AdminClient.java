@@ -42,9 +42,21 @@ final class AdminClient {
   }
 
   private final Target target;
+  /** The app every call is about ({@code --app}), or null: the only one. */
+  private final String app;
 
   AdminClient(Target target) {
+    this(target, null);
+  }
+
+  AdminClient(Target target, String app) {
     this.target = target;
+    this.app = app;
+  }
+
+  /** The app named with {@code --app}, or null. */
+  String app() {
+    return app;
   }
 
   Target target() {
@@ -100,7 +112,10 @@ final class AdminClient {
   private HttpURLConnection open(String path, int readTimeoutMs) {
     try {
       // never through an http.proxyHost: the admin address is one this machine reaches itself
-      HttpURLConnection call = (HttpURLConnection) URI.create("http://" + target.address() + path).toURL().openConnection(Proxy.NO_PROXY);
+      String query = app == null ? "" : (path.contains("?") ? "&" : "?") + "app="
+          + java.net.URLEncoder.encode(app, StandardCharsets.UTF_8);
+      HttpURLConnection call = (HttpURLConnection) URI.create("http://" + target.address() + path + query).toURL()
+          .openConnection(Proxy.NO_PROXY);
       call.setConnectTimeout(CONNECT_TIMEOUT_MS);
       call.setReadTimeout(readTimeoutMs);
       call.setUseCaches(false);

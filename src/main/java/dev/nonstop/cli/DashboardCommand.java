@@ -16,7 +16,8 @@ final class DashboardCommand implements Callable<Integer> {
     return target.call(spec, client -> {
       client.get("/api/status"); // a link to nothing, or with a refused token, would only puzzle
       // the token rides in the fragment, which browsers never send to a server or a log
-      spec.commandLine().getOut().println("http://" + client.target().address() + "/#token=" + client.target().token());
+      String app = client.app() == null ? "" : "?app=" + java.net.URLEncoder.encode(client.app(), java.nio.charset.StandardCharsets.UTF_8);
+      spec.commandLine().getOut().println("http://" + client.target().address() + "/" + app + "#token=" + client.target().token());
       return 0;
     });
   }

@@ -32,13 +32,29 @@ final class StatusCommand implements Callable<Integer> {
     });
   }
 
+  /** One block per app: several when the daemon runs several apps and none was named. */
   static String render(JsonNode s, boolean color) {
+    if (!s.path("apps").isArray()) {
+      return renderApp(s, color);
+    }
+    StringBuilder out = new StringBuilder();
+    for (JsonNode app : s.path("apps")) {
+      out.append(out.length() == 0 ? "" : "\n").append(renderApp(app, color));
+    }
+    return out.toString();
+  }
+
+  private static String renderApp(JsonNode s, boolean color) {
     StringBuilder out = new StringBuilder();
     out.append(Table.cell(s, "app")).append(": ").append(paint(color, GREEN, Table.cell(s, "live"))).append(" live");
     if (!Table.cell(s, "previous").equals("-")) {
       out.append(" (previous ").append(Table.cell(s, "previous")).append(')');
     }
-    out.append(", listening on ").append(Table.cell(s, "listen")).append('\n');
+    out.append(", listening on ").append(Table.cell(s, "listen"));
+    if (s.path("routes").isTextual()) {
+      out.append(" for ").append(s.path("routes").asText());
+    }
+    out.append('\n');
     if (!Table.cell(s, "preview").equals("-")) {
       out.append("preview on ").append(Table.cell(s, "preview")).append('\n');
     }

@@ -16,6 +16,10 @@ final class TargetOption {
       description = "The configuration file (default: ./nonstop.yml).")
   Path file;
 
+  @Option(names = "--app", paramLabel = "NAME",
+      description = "The app to act on, when nonstop.yml has several (apps:); status without it shows them all.")
+  String app;
+
   private final Target fixed;
 
   TargetOption() {
@@ -32,7 +36,7 @@ final class TargetOption {
     PrintWriter err = spec.commandLine().getErr();
     try {
       Target target = fixed != null ? fixed : Target.fromConfig(file);
-      return action.applyAsInt(new AdminClient(target));
+      return action.applyAsInt(new AdminClient(target, app));
     } catch (ConfigException e) {
       err.println(e.getMessage());
       return 2;

@@ -1,6 +1,8 @@
 package dev.nonstop.cli;
 
 import dev.nonstop.config.AppConfig;
+import dev.nonstop.config.Config;
+import dev.nonstop.daemon.Versions;
 import dev.nonstop.config.ConfigException;
 import dev.nonstop.config.ConfigLoader;
 import dev.nonstop.daemon.Daemon;
@@ -27,9 +29,10 @@ final class UpCommand implements Callable<Integer> {
       description = "The configuration (default: ${DEFAULT-VALUE}).")
   Path file;
 
-  @Option(names = "--version", paramLabel = "V",
-      description = "The release to start; needed the first time, later the state file's live release is used.")
-  String version;
+  @Option(names = "--version", paramLabel = "V|APP=V",
+      description = "The release to start; needed the first time, later the state file's live release is used. "
+          + "With several apps: V for each app without a live release, or APP=V (repeat it) for one.")
+  java.util.List<String> versions = new java.util.ArrayList<>();
 
   @Option(names = "--takeover",
       description = "Take over from the nonstop up running on this state folder: its listening socket and servers, "
@@ -48,22 +51,25 @@ final class UpCommand implements Callable<Integer> {
     if (logFormat != null) {
       logFormat.apply();
     }
-    AppConfig config;
+    Config config;
+    Versions start;
     try {
-      config = ConfigLoader.load(file.toAbsolutePath());
-    } catch (ConfigException e) {
+      config = ConfigLoader.loadAll(file.toAbsolutePath());
+      start = Versions.parse(versions);
+    } catch (ConfigException | IllegalArgumentException e) {
       err.println(e.getMessage());
       return 2;
     }
+    String names = String.join(", ", config.names());
     Daemon daemon;
     try {
       // the steps are logged (stderr, text or JSON): printing them on stdout too showed each twice
-      daemon = Daemon.start(config, version, e -> { }, Daemon.Launch.fromEnvironment(takeover));
+      daemon = Daemon.start(config, start, e -> { }, Daemon.Launch.fromEnvironment(takeover));
     } catch (DeployException e) {
-      err.println("nonstop: could not start " + config.app() + ": " + e.getMessage());
+      err.println("nonstop: could not start " + names + ": " + e.getMessage());
       return 1;
     } catch (IllegalArgumentException | IllegalStateException | java.io.UncheckedIOException e) {
-      err.println("nonstop: could not start " + config.app() + ": " + e.getMessage());
+      err.println("nonstop: could not start " + names + ": " + e.getMessage());
       return 1;
     }
     daemon.reloadOnHangUp();
@@ -83,7 +89,10 @@ final class UpCommand implements Callable<Integer> {
     }, "shutdown"));
     String listen = daemon.listenAddress().getHostString() + ":" + daemon.listenAddress().getPort();
     String admin = daemon.adminAddress().getHostString() + ":" + daemon.adminAddress().getPort();
-    out.println("nonstop: " + config.app() + " is live on http://" + listen + "/ with " + config.instances() + " servers");
+    for (AppConfig app : config.apps()) {
+      out.println("nonstop: " + app.app() + " is live on http://" + listen + where(app) + " with " + app.instances()
+          + " servers");
+    }
     // never the token itself: stdout ends up in service logs
     out.println("nonstop: admin API on http://" + admin + "/ (token in " + config.state().resolve("admin.token") + ")");
     out.println("nonstop: 'nonstop dashboard -f " + config.file() + "' prints the dashboard's link, signed in");
@@ -91,5 +100,15 @@ final class UpCommand implements Callable<Integer> {
     out.flush();
     stopped.await();
     return 0;
+  }
+
+  /** Which requests an app answers, as a URL's tail: {@code /}, or its hosts and path. */
+  private static String where(AppConfig app) {
+    dev.nonstop.config.Routing r = app.routing();
+    if (r.equals(dev.nonstop.config.Routing.ALL)) {
+      return "/";
+    }
+    String hosts = r.hosts().isEmpty() ? "" : " for " + String.join(", ", r.hosts());
+    return r.path() + (r.path().endsWith("/") ? "" : "/") + hosts + (r.fallback() ? " (and every other host)" : "");
   }
 }

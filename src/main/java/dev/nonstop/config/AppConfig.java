@@ -24,6 +24,7 @@ import java.util.Map;
  * @param judge when the new release fails, during the deploy and its bake
  * @param canary the steps of {@code strategy: canary}
  * @param hooks commands run before, after and on the failure of a deploy
+ * @param routing which requests the app answers ({@link Routing#ALL} without {@code apps:})
  */
 public record AppConfig(
     Path file,
@@ -53,7 +54,8 @@ public record AppConfig(
     Duration bake,
     JudgeLimits judge,
     Canary canary,
-    Hooks hooks) {
+    Hooks hooks,
+    Routing routing) {
   /**
    * 30 s: a release that dies or fails shortly after it starts (a pool that cannot connect, the
    * first GC, a lazy init) mostly does so in its first half-minute at full traffic, and at one

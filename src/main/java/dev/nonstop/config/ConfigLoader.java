@@ -34,7 +34,10 @@ public final class ConfigLoader {
 
   static final List<String> KEYS = List.of("app", "listen", "admin", "instances", "run", "workdir", "env",
       "health", "drain", "stop", "strategy", "batch", "surge", "keep-old", "preview", "state", "balance", "limits",
-      "streams", "tls", "h2c", "bake", "judge", "canary", "hooks");
+      "streams", "tls", "h2c", "bake", "judge", "canary", "hooks", "apps");
+  /** The keys of one app: under each app of {@code apps:}, or at the top level without it. */
+  static final List<String> APP_KEYS = List.of("instances", "run", "workdir", "env", "health", "drain", "stop",
+      "strategy", "batch", "surge", "keep-old", "preview", "balance", "bake", "judge", "canary", "hooks");
   static final List<String> HEALTH_KEYS = List.of("path", "interval", "timeout", "rise", "fall", "deadline");
   static final List<String> STOP_KEYS = List.of("signal", "timeout");
   static final List<String> LIMITS_KEYS = List.of("max-connections", "max-body", "send-timeout", "min-body-rate",
@@ -50,11 +53,18 @@ public final class ConfigLoader {
   private ConfigLoader() {}
 
   /**
-   * Reads {@code file}; a folder means the {@code nonstop.yml} in it.
+   * Reads {@code file}; a folder means the {@code nonstop.yml} in it. For a file with
+   * {@code apps:}, the first app (with the process-wide settings, which every app shares); see
+   * {@link #loadAll} for them all.
    *
    * @throws ConfigException with file:line:column and what was expected
    */
   public static AppConfig load(Path file) {
+    return loadAll(file).first();
+  }
+
+  /** Reads {@code file} with all its apps, as {@link #load} does. */
+  public static Config loadAll(Path file) {
     requireNonNull(file, "file");
     Path path = file.toAbsolutePath().normalize();
     if (Files.isDirectory(path)) {
@@ -70,14 +80,19 @@ public final class ConfigLoader {
     } catch (IOException e) {
       throw new ConfigException(path + ": cannot be read: " + e, e);
     }
-    return parse(text, path);
+    return parseAll(text, path);
   }
 
   /**
    * Reads {@code yamlText} as if it were the content of {@code file}, which anchors relative paths
-   * and names the file in errors; the file itself is not read.
+   * and names the file in errors; the file itself is not read. The first app, as {@link #load}.
    */
   public static AppConfig parse(String yamlText, Path file) {
+    return parseAll(yamlText, file).first();
+  }
+
+  /** As {@link #parse}, with all the apps. */
+  public static Config parseAll(String yamlText, Path file) {
     requireNonNull(yamlText, "yamlText");
     Path path = requireNonNull(file, "file").toAbsolutePath().normalize();
     Node root = YamlTree.parse(yamlText, path);
@@ -89,12 +104,24 @@ public final class ConfigLoader {
     }
     Section top = new Section(path, "", m);
     top.allowOnly(KEYS);
-    return read(top, path);
+    if (top.node("apps") != null) {
+      return AppsSection.read(top);
+    }
+    Shared shared = shared(top, /* hostsFromApps= */ false);
+    String app = top.parsed("app", null, "a name of letters, digits, - and _, e.g. hello", ConfigLoader::appName);
+    return Config.single(app(top, app, shared, Routing.ALL));
   }
 
-  private static AppConfig read(Section top, Path file) {
-    Path folder = file.getParent();
-    String app = top.parsed("app", null, "a name of letters, digits, - and _, e.g. hello", ConfigLoader::appName);
+  /** The process-wide settings, which stay at the top level beside {@code apps:}. */
+  record Shared(Path file, InetSocketAddress listen, InetSocketAddress admin, Path state, Limits limits,
+      Streams streams, TlsConfig tls, boolean h2c) {
+    Shared withTls(TlsConfig next) {
+      return new Shared(file, listen, admin, state, limits, streams, next, h2c);
+    }
+  }
+
+  static Shared shared(Section top, boolean hostsFromApps) {
+    Path folder = top.file().getParent();
     InetSocketAddress listen = top.address("listen", true);
     InetSocketAddress admin = top.address("admin", false);
     if (admin == null) {
@@ -102,47 +129,59 @@ public final class ConfigLoader {
     } else if (admin.getPort() != 0 && admin.getPort() == listen.getPort()) {
       throw top.wrong("admin", top.node("admin"), "a port other than listen's");
     }
-    int instances = top.integer("instances", 2, 1, 64);
-    String run = run(top);
-    Path workdir = folder.resolve(top.text("workdir", ".", "a folder")).normalize();
-    Map<String, String> env = env(top);
-    Section health = sectionOrEmpty(top, "health");
-    health.allowOnly(HEALTH_KEYS);
-    Section stop = sectionOrEmpty(top, "stop");
-    stop.allowOnly(STOP_KEYS);
     Section limits = sectionOrEmpty(top, "limits");
     limits.allowOnly(LIMITS_KEYS);
     Section streams = sectionOrEmpty(top, "streams");
     streams.allowOnly(STREAMS_KEYS);
-    return new AppConfig(
-        file, app, listen, admin, instances, run, workdir, env,
-        healthCheck(health),
-        health.duration("deadline", Duration.ofSeconds(60), true),
-        top.duration("drain", Duration.ofSeconds(30), false),
-        stop.parsed("signal", "TERM", "one of " + String.join(", ", SIGNALS), ConfigLoader::signal),
-        stop.duration("timeout", Duration.ofSeconds(10), false),
-        top.parsed("strategy", Strategy.IN_PLACE, Strategy.EXPECTED, Strategy::parse),
-        top.parsed("batch", Batch.parse("50%"), "a count of at least 1 like 2, or a percent like 50%", Batch::parse),
-        top.integer("surge", 0, 0, 64),
-        top.duration("keep-old", Duration.ofMinutes(10), false),
-        preview(top, listen, admin),
+    return new Shared(top.file(), listen, admin,
         folder.resolve(top.text("state", ".nonstop", "a folder")).normalize(),
-        top.parsed("balance", "least-in-flight", "least-in-flight or round-robin", ConfigLoader::balance),
         limits(limits),
         new Streams(
             streams.parsed("on-switch", Boolean.FALSE, "keep or close", ConfigLoader::onSwitch),
             streams.duration("idle-timeout", Duration.ofHours(1), true)),
-        tls(top, folder, listen, admin),
-        top.parsed("h2c", Boolean.FALSE, "true or false", ConfigLoader::bool),
-        top.duration("bake", AppConfig.DEFAULT_BAKE, false),
-        DeploySections.judge(sectionOrEmpty(top, "judge")),
-        DeploySections.canary(sectionOrEmpty(top, "canary")),
-        DeploySections.hooks(sectionOrEmpty(top, "hooks")));
+        tls(top, folder, listen, admin, hostsFromApps),
+        top.parsed("h2c", Boolean.FALSE, "true or false", ConfigLoader::bool));
+  }
+
+  /** One app's settings from {@code s} (the top level, or its entry under {@code apps:}). */
+  static AppConfig app(Section s, String name, Shared shared, Routing routing) {
+    Path folder = shared.file().getParent();
+    int instances = s.integer("instances", 2, 1, 64);
+    String run = run(s);
+    Path workdir = folder.resolve(s.text("workdir", ".", "a folder")).normalize();
+    Map<String, String> env = env(s);
+    Section health = sectionOrEmpty(s, "health");
+    health.allowOnly(HEALTH_KEYS);
+    Section stop = sectionOrEmpty(s, "stop");
+    stop.allowOnly(STOP_KEYS);
+    return new AppConfig(
+        shared.file(), name, shared.listen(), shared.admin(), instances, run, workdir, env,
+        healthCheck(health),
+        health.duration("deadline", Duration.ofSeconds(60), true),
+        s.duration("drain", Duration.ofSeconds(30), false),
+        stop.parsed("signal", "TERM", "one of " + String.join(", ", SIGNALS), ConfigLoader::signal),
+        stop.duration("timeout", Duration.ofSeconds(10), false),
+        s.parsed("strategy", Strategy.IN_PLACE, Strategy.EXPECTED, Strategy::parse),
+        s.parsed("batch", Batch.parse("50%"), "a count of at least 1 like 2, or a percent like 50%", Batch::parse),
+        s.integer("surge", 0, 0, 64),
+        s.duration("keep-old", Duration.ofMinutes(10), false),
+        preview(s, shared.listen(), shared.admin()),
+        shared.state(),
+        s.parsed("balance", "least-in-flight", "least-in-flight or round-robin", ConfigLoader::balance),
+        shared.limits(),
+        shared.streams(),
+        shared.tls(),
+        shared.h2c(),
+        s.duration("bake", AppConfig.DEFAULT_BAKE, false),
+        DeploySections.judge(sectionOrEmpty(s, "judge")),
+        DeploySections.canary(sectionOrEmpty(s, "canary")),
+        DeploySections.hooks(sectionOrEmpty(s, "hooks")),
+        routing);
   }
 
   private static TlsConfig tls(Section top, Path folder, InetSocketAddress listen,
-      InetSocketAddress admin) {
-    TlsConfig tls = TlsConfig.read(top, folder);
+      InetSocketAddress admin, boolean hostsFromApps) {
+    TlsConfig tls = TlsConfig.read(top, folder, hostsFromApps);
     if (tls != null && tls.redirectHttp() != null && tls.redirectHttp().getPort() != 0
         && (tls.redirectHttp().getPort() == listen.getPort()
             || tls.redirectHttp().getPort() == admin.getPort())) {
@@ -255,12 +294,12 @@ public final class ConfigLoader {
   }
 
   /** {@code key}'s section, or an empty one (so that its defaults apply) when the key is absent. */
-  private static Section sectionOrEmpty(Section top, String key) {
+  static Section sectionOrEmpty(Section top, String key) {
     Section s = top.section(key);
-    return s != null ? s : new Section(top.file(), key + ".", new Mapping(Map.of(), top.at()));
+    return s != null ? s : new Section(top.file(), top.prefix() + key + ".", new Mapping(Map.of(), top.at()));
   }
 
-  private static String appName(String text) {
+  static String appName(String text) {
     if (!APP.matcher(text).matches()) {
       throw new IllegalArgumentException();
     }

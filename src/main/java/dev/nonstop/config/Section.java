@@ -41,6 +41,11 @@ final class Section {
     return mapping.at();
   }
 
+  /** What comes before a key in messages: {@code ""} at the top, {@code "apps.web."} in an app. */
+  String prefix() {
+    return prefix;
+  }
+
   /** Refuses keys outside {@code known}, suggesting the closest known one. */
   void allowOnly(List<String> known) {
     for (Entry e : mapping.entries().values()) {

@@ -53,8 +53,13 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
    */
   public record Acme(String email, URI directory, List<String> hosts, Path caRoots) {}
 
-  /** The section, or null when the file has none. */
-  static TlsConfig read(Section top, Path folder) {
+  /**
+   * The section, or null when the file has none.
+   *
+   * @param hostsFromApps {@code acme.hosts} may be left out: the apps' host names are taken (an
+   *     Acme with no hosts, which the caller fills in)
+   */
+  static TlsConfig read(Section top, Path folder, boolean hostsFromApps) {
     Section tls = top.section("tls");
     if (tls == null) {
       return null;
@@ -84,7 +89,7 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
         files.add(certFiles(one, folder));
       }
     }
-    Acme acme = acme(tls, folder);
+    Acme acme = acme(tls, folder, hostsFromApps);
     InetSocketAddress redirect = tls.address("redirect-http", false);
     if (files.isEmpty() && acme == null) {
       throw tls.missing("certificates", "certificate files (cert and key, or a certificates list), "
@@ -104,7 +109,7 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
     return new CertFiles(folder.resolve(cert).normalize(), folder.resolve(key).normalize());
   }
 
-  private static Acme acme(Section tls, Path folder) {
+  private static Acme acme(Section tls, Path folder, boolean hostsFromApps) {
     Section a = tls.section("acme");
     if (a == null) {
       return null;
@@ -118,6 +123,9 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
         AcmeSettings::parseDirectory);
     Node hostsNode = a.node("hosts");
     String expected = "a list of host names, e.g. [example.com, www.example.com]";
+    if (hostsNode == null && hostsFromApps) {
+      return new Acme(email, directory, List.of(), roots(a, folder));
+    }
     if (hostsNode == null) {
       throw a.missing("hosts", expected);
     }
@@ -136,8 +144,17 @@ public record TlsConfig(List<CertFiles> certificates, boolean http2, InetSocketA
         throw Section.error(a.file(), n.at(), "tls.acme." + e.getMessage());
       }
     }
-    Path roots = a.node("ca-roots") == null ? null : folder.resolve(
+    return new Acme(email, directory, List.copyOf(hosts), roots(a, folder));
+  }
+
+  private static Path roots(Section a, Path folder) {
+    return a.node("ca-roots") == null ? null : folder.resolve(
         a.text("ca-roots", null, "the path of a PEM file of CA certificates")).normalize();
-    return new Acme(email, directory, List.copyOf(hosts), roots);
+  }
+
+  /** The same section with ACME's host names set (taken from the apps). */
+  TlsConfig withAcmeHosts(List<String> hosts) {
+    return new TlsConfig(certificates, http2, redirectHttp,
+        new Acme(acme.email(), acme.directory(), List.copyOf(hosts), acme.caRoots()));
   }
 }

@@ -1,12 +1,21 @@
 package dev.nonstop.daemon;
 
 import dev.nonstop.deploy.Fleet;
+import dev.nonstop.deploy.Server;
+import dev.nonstop.health.HealthChecker;
 import dev.nonstop.instance.LocalDriver;
 import dev.nonstop.instance.ProcessId;
+import dev.nonstop.instance.Release;
+import dev.nonstop.pool.Backend;
+import dev.nonstop.pool.Health;
+import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -85,6 +94,98 @@ final class Adoption {
           .map(i -> Math.abs(i.toEpochMilli() - s.started()) < 1_000).orElse(false);
     }
     return false;
+  }
+
+  /**
+   * Probes each server, all at once, one thread each: the result is its backend, UP once it
+   * answered its check. Returns when every probe is done, or once one server passed and
+   * {@link #PROBE_GRACE} is over: a hung server never holds back the healthy ones. A probe still
+   * under way then goes on, and its server joins the pool if it passes.
+   */
+  static List<Backend> probe(List<Found> found, HealthChecker checker, Duration checkTimeout)
+      throws InterruptedException {
+    List<Backend> backends = new ArrayList<>();
+    CountDownLatch done = new CountDownLatch(found.size());
+    CountDownLatch onePassed = new CountDownLatch(1);
+    for (Found f : found) {
+      StateDoc.SavedServer s = f.saved();
+      Backend b = new Backend(new InetSocketAddress("127.0.0.1", s.port()), s.version(), Health.DOWN);
+      backends.add(b);
+      Thread t = new Thread(() -> {
+        try {
+          if (checker.passesNow(b.address())) {
+            b.setHealth(Health.UP, "running since before this start, and its check passed");
+            onePassed.countDown();
+          }
+        } finally {
+          done.countDown();
+        }
+      }, "probe-" + s.port());
+      t.setDaemon(true);
+      t.start();
+    }
+    long longest = checkTimeout.toMillis() + 1_000;
+    long start = System.nanoTime();
+    if (!done.await(PROBE_GRACE.toMillis(), TimeUnit.MILLISECONDS) && !found.isEmpty()) {
+      long left = longest - (System.nanoTime() - start) / 1_000_000;
+      if (onePassed.await(Math.max(0, left), TimeUnit.MILLISECONDS)) {
+        log.info("serving the servers that passed their check; the others are still being probed");
+      } else {
+        done.await(Math.max(0, longest - (System.nanoTime() - start) / 1_000_000), TimeUnit.MILLISECONDS);
+      }
+    }
+    return backends;
+  }
+
+  /** How long the listener waits for slow probes once a server passed. */
+  private static final Duration PROBE_GRACE = Duration.ofMillis(200);
+
+  /** Takes the probed live servers into the fleet: the healthy ones live at once, the others to be checked. */
+  List<Server> adopt(Fleet fleet, List<Backend> backends) {
+    List<Server> servers = new ArrayList<>();
+    for (int i = 0; i < live.size(); i++) {
+      Found f = live.get(i);
+      StateDoc.SavedServer s = f.saved();
+      try {
+        String id = s.id() != null ? s.id() : "pid-" + f.process().pid();
+        Server server = fleet.adopt(id, new Release(s.version()), s.slot(), f.process(), backends.get(i));
+        servers.add(server);
+        log.info("taking over {} slot {} on port {} (pid {}, {}), running since before this start",
+            s.version(), s.slot(), s.port(), f.process().pid(), server.backend().health());
+        // at once if its probe passed; else when it does (its probe, or the checks)
+        server.backend().whenUp().thenRun(() -> fleet.attach(server));
+      } catch (IllegalStateException e) {
+        log.info("server pid {} ({} slot {}) ended meanwhile", f.process().pid(), s.version(), s.slot());
+      }
+    }
+    return servers;
+  }
+
+  /**
+   * Takes over the group an earlier run kept warm for an instant rollback, for the rest of its
+   * keep-old time, if every server of it answered its check; else it is stopped.
+   */
+  void keepWarm(Fleet fleet, List<Backend> backends, Duration stopTimeout) {
+    if (warm.isEmpty()) {
+      return;
+    }
+    if (backends.stream().anyMatch(b -> b.health() != Health.UP)) {
+      log.warn("the group kept warm for a rollback did not answer its checks: stopping it");
+      warm.forEach(f -> LocalDriver.stopStray(f.process(), stopTimeout));
+      return;
+    }
+    List<Server> servers = new ArrayList<>();
+    for (int i = 0; i < warm.size(); i++) {
+      StateDoc.SavedServer s = warm.get(i).saved();
+      try {
+        servers.add(fleet.adopt(s.id(), new Release(s.version()), s.slot(), warm.get(i).process(), backends.get(i)));
+      } catch (IllegalStateException gone) {
+        log.info("a server kept warm ({} slot {}) ended meanwhile", s.version(), s.slot());
+      }
+    }
+    Instant until = Instant.ofEpochMilli(warm.get(0).saved().until());
+    fleet.keepWarm(servers, until);
+    log.info("taking over the {} group kept warm for a rollback until {}", warm.get(0).saved().version(), until);
   }
 
   /** Stops the strays (each group TERM, then KILL after {@code timeout}), one after another. */

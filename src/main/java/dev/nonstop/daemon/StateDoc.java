@@ -86,6 +86,28 @@ public record StateDoc(
     return new StateDoc(FORMAT, app, live, previous, maintenance, next, history, applied);
   }
 
+  /** The same document with another live and previous release. */
+  StateDoc withLive(String nextLive, String nextPrevious) {
+    return new StateDoc(FORMAT, app, nextLive, nextPrevious, maintenance, servers, history, applied);
+  }
+
+  /** The same document with the settings the servers run with. */
+  StateDoc withApplied(Map<String, String> next) {
+    return new StateDoc(FORMAT, app, live, previous, maintenance, servers, history, next);
+  }
+
+  /** The same document with the maintenance page's message (null: off). */
+  StateDoc withMaintenance(String message) {
+    return new StateDoc(FORMAT, app, live, previous, message, servers, history, applied);
+  }
+
+  /** The same document with {@code report} at the end of the history. */
+  StateDoc withReport(Report report) {
+    List<Report> next = new ArrayList<>(history);
+    next.add(report);
+    return new StateDoc(FORMAT, app, live, previous, maintenance, servers, next, applied);
+  }
+
   static StateDoc empty(String app) {
     return new StateDoc(FORMAT, app, null, null, null, List.of(), List.of(), null);
   }

@@ -23,7 +23,16 @@ public record StatusView(
     String preview,
     List<GroupView> groups,
     List<String> pending,
-    List<CertView> certificates) {
+    List<CertView> certificates,
+    String routes) {
+
+  /** A status of one app that answers every request (no {@code apps:}). */
+  public StatusView(String app, String live, String previous, boolean maintenance, String maintenanceMessage,
+      Deploying deploying, String listen, String preview, List<GroupView> groups, List<String> pending,
+      List<CertView> certificates) {
+    this(app, live, previous, maintenance, maintenanceMessage, deploying, listen, preview, groups, pending,
+        certificates, null);
+  }
 
   /**
    * A TLS certificate served: its names, expiry, where it comes from (a file, or acme), and the
@@ -99,7 +108,20 @@ public record StatusView(
     groups.addAll(others(fleet, groups, rate));
     return new StatusView(config.app(), doc.live(), doc.previous(), doc.maintenance() != null, doc.maintenance(),
         deploying, address(listen), previewAt == null ? null : address(previewAt), groups, pending,
-        certs.stream().map(StatusView::view).toList());
+        certs.stream().map(StatusView::view).toList(), routes(config.routing()));
+  }
+
+  /** Which requests the app answers, in a few words; null for the one app of a file without apps:. */
+  private static String routes(dev.nonstop.config.Routing r) {
+    if (r.equals(dev.nonstop.config.Routing.ALL)) {
+      return null;
+    }
+    List<String> parts = new ArrayList<>(r.hosts());
+    if (r.fallback()) {
+      parts.add("any other host");
+    }
+    return String.join(", ", parts) + (r.path().equals("/") ? "" : ", under " + r.path()
+        + (r.stripPath() ? " (stripped)" : ""));
   }
 
   private static CertView view(TlsSetup.Cert c) {

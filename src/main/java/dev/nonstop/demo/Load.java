@@ -32,6 +32,7 @@ public final class Load implements AutoCloseable {
   public record Snapshot(long sent, long ok, long failed, Map<String, Long> versions, List<String> failures) {}
 
   private final InetSocketAddress target;
+  private final String host;
   private final String path;
   private final long pauseNanos;
   private final AtomicBoolean running = new AtomicBoolean(true);
@@ -45,11 +46,20 @@ public final class Load implements AutoCloseable {
 
   private Load(InetSocketAddress target, String path, long pauseNanos) {
     this.target = target;
-    this.path = path;
+    if (path.startsWith("//")) { // a network-path reference: //host/path
+      int slash = path.indexOf('/', 2);
+      this.host = slash < 0 ? path.substring(2) : path.substring(2, slash);
+      this.path = slash < 0 ? "/" : path.substring(slash);
+    } else {
+      this.host = target.getHostString() + ":" + target.getPort();
+      this.path = path;
+    }
     this.pauseNanos = pauseNanos;
   }
 
   /**
+   * @param path the path asked for; {@code //name/path} asks for it with {@code Host: name} (an app
+   *     of several, by its host name), else Host is the target's address
    * @param perThreadRate requests per second per thread at most (0 = as fast as answers come)
    */
   public static Load start(InetSocketAddress target, String path, int threads, int perThreadRate) {
@@ -66,7 +76,7 @@ public final class Load implements AutoCloseable {
   private void loop() {
     Socket socket = null;
     InputStream in = null;
-    byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + target.getHostString() + ":" + target.getPort()
+    byte[] request = ("GET " + path + " HTTP/1.1\r\nHost: " + host
         + "\r\nUser-Agent: nonstop-load\r\n\r\n").getBytes(StandardCharsets.US_ASCII);
     while (running.get()) {
       long t0 = System.nanoTime();

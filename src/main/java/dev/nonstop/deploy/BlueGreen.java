@@ -27,7 +27,7 @@ public final class BlueGreen {
   public static Plan plan(Fleet fleet, Release to, int instances, InetSocketAddress preview, Duration bake) {
     List<Server> live = fleet.live();
     Release from = live.isEmpty() ? null : live.get(0).release();
-    String listen = fleet.proxy().address().getHostString() + ":" + fleet.proxy().address().getPort();
+    String listen = fleet.site().proxy().address().getHostString() + ":" + fleet.site().proxy().address().getPort();
     List<Server> group = new ArrayList<>();
     List<Step> steps = startGroup(fleet, to, instances, group);
     if (preview != null) {
@@ -124,7 +124,7 @@ public final class BlueGreen {
 
   /** Switches the previewed group live; the group that was live stays warm (at least {@code bake}). */
   public static Plan promote(Fleet fleet, Fleet.Group preview, Duration bake) {
-    String listen = fleet.proxy().address().getHostString() + ":" + fleet.proxy().address().getPort();
+    String listen = fleet.site().proxy().address().getHostString() + ":" + fleet.site().proxy().address().getPort();
     List<Step> steps = List.of(new Step("switch " + listen + " to the previewed " + preview.release() + " group", d -> {
       List<Server> old = fleet.switchTo(preview.servers(), d);
       fleet.endPreview();

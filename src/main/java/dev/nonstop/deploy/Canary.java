@@ -25,7 +25,7 @@ public final class Canary {
   public static Plan plan(Fleet fleet, Release to, int instances, dev.nonstop.config.Canary steps, Duration bake) {
     List<Server> live = fleet.live();
     Release from = live.isEmpty() ? null : live.get(0).release();
-    String listen = fleet.proxy().address().getHostString() + ":" + fleet.proxy().address().getPort();
+    String listen = fleet.site().proxy().address().getHostString() + ":" + fleet.site().proxy().address().getPort();
     List<Server> group = new ArrayList<>();
     List<Step> plan = BlueGreen.startGroup(fleet, to, instances, group);
     for (dev.nonstop.config.Canary.Step step : steps.steps()) {

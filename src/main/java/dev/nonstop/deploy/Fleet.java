@@ -14,6 +14,7 @@ import dev.nonstop.pool.Health;
 import dev.nonstop.pool.Pool;
 import dev.nonstop.proxy.Proxy;
 import dev.nonstop.proxy.ProxyOptions;
+import dev.nonstop.proxy.Site;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.time.Duration;
@@ -60,7 +61,8 @@ public final class Fleet implements AutoCloseable {
   }
 
   private final AppConfig config;
-  private final Proxy proxy;
+  /** The app's site on the proxy: its pool is the one this fleet's groups go in and out of. */
+  private final Site site;
   private final HealthChecker checker;
   private final Driver driver;
   private final ScheduledExecutorService timer;
@@ -79,9 +81,9 @@ public final class Fleet implements AutoCloseable {
   private volatile Runnable onChange = () -> { };
   private volatile Runnable recorder = () -> { };
 
-  public Fleet(AppConfig config, Proxy proxy, HealthChecker checker, Driver driver) {
+  public Fleet(AppConfig config, Site site, HealthChecker checker, Driver driver) {
     this.config = requireNonNull(config, "config");
-    this.proxy = requireNonNull(proxy, "proxy");
+    this.site = requireNonNull(site, "site");
     this.checker = requireNonNull(checker, "checker");
     this.driver = requireNonNull(driver, "driver");
     this.timer = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -96,8 +98,8 @@ public final class Fleet implements AutoCloseable {
     return config;
   }
 
-  public Proxy proxy() {
-    return proxy;
+  public Site site() {
+    return site;
   }
 
   /** Called after every change of the servers (for the state file); must not block long. */
@@ -300,7 +302,7 @@ public final class Fleet implements AutoCloseable {
       return; // given up on meanwhile (a server taken over that passed its check too late)
     }
     server.supervise();
-    proxy.update(p -> p.with(server.backend()));
+    site.update(p -> p.with(server.backend()));
     synchronized (this) {
       if (!live.contains(server)) {
         live.add(server);
@@ -321,14 +323,14 @@ public final class Fleet implements AutoCloseable {
     List<CompletableFuture<Integer>> drains = new ArrayList<>();
     long start = System.nanoTime();
     for (Server s : servers) {
-      proxy.update(p -> p.without(s.backend()));
+      site.update(p -> p.without(s.backend()));
       synchronized (this) {
         live.remove(s);
       }
       int inFlight = s.backend().inFlight();
       deployment.info("drain " + s.backend().name() + " (" + s.release() + ", slot " + s.slot() + "): "
           + inFlight + " in flight");
-      drains.add(proxy.drain(s.backend(), config.drain()));
+      drains.add(site.drain(s.backend(), config.drain()));
     }
     Duration longest = Duration.ZERO;
     for (int i = 0; i < servers.size(); i++) {
@@ -368,7 +370,7 @@ public final class Fleet implements AutoCloseable {
       return 0;
     }
     try {
-      return proxy.cutStreams(s.backend()).get(5, TimeUnit.SECONDS);
+      return site.cutStreams(s.backend()).get(5, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       return 0;
@@ -387,7 +389,7 @@ public final class Fleet implements AutoCloseable {
     }
     CompletableFuture<Integer> exit = driver.stop(s.instance());
     // whatever streams the app left open go once it is gone (the report counts them)
-    exit.whenComplete((code, e) -> proxy.cutStreams(s.backend()));
+    exit.whenComplete((code, e) -> site.cutStreams(s.backend()));
     return exit;
   }
 
@@ -411,7 +413,7 @@ public final class Fleet implements AutoCloseable {
       s.supervise(); // it serves: a crash is restarted (and the judge has seen it)
     }
     List<Backend> backends = servers.stream().map(Server::backend).toList();
-    proxy.update(p -> p.withCanary(backends, percent));
+    site.update(p -> p.withCanary(backends, percent));
     synchronized (this) {
       canary = new Group(servers.get(0).release(), servers, null);
       canaryPercent = percent;
@@ -429,7 +431,7 @@ public final class Fleet implements AutoCloseable {
     if (g == null) {
       return List.of();
     }
-    proxy.update(Pool::withoutCanary);
+    site.update(Pool::withoutCanary);
     changed();
     return g.servers();
   }
@@ -442,9 +444,9 @@ public final class Fleet implements AutoCloseable {
     for (Server s : next) {
       s.supervise();
     }
-    Pool nextPool = proxy.pool().withBackends(next.stream().map(Server::backend).toList());
+    Pool nextPool = site.pool().withBackends(next.stream().map(Server::backend).toList());
     long t0 = System.nanoTime();
-    proxy.swap(nextPool);
+    site.swap(nextPool);
     long took = System.nanoTime() - t0;
     deployment.switched(took);
     List<Server> old;
@@ -502,14 +504,14 @@ public final class Fleet implements AutoCloseable {
   /** Drains and stops servers without a deployment watching (warm groups past their time). */
   public void retireInBackground(List<Server> servers) {
     for (Server s : servers) {
-      proxy.update(p -> p.without(s.backend()));
-      proxy.drain(s.backend(), config.drain()).whenComplete((cancelled, e) -> stopQuietly(s));
+      site.update(p -> p.without(s.backend()));
+      site.drain(s.backend(), config.drain()).whenComplete((cancelled, e) -> stopQuietly(s));
     }
   }
 
   /** Serves {@code group} on the preview address until it is promoted or dropped. */
   public InetSocketAddress startPreview(Group group, InetSocketAddress address) {
-    Pool pool = proxy.pool().withBackends(group.servers().stream().map(Server::backend).toList());
+    Pool pool = site.pool().withBackends(group.servers().stream().map(Server::backend).toList());
     Proxy p = Proxy.start(ProxyOptions.defaults(address).withLimits(config.limits())
         .withTunnelIdleTimeout(config.streams().idleTimeout()), pool);
     synchronized (this) {

@@ -29,12 +29,14 @@ final class BackendMeters {
   /**
    * @param backend null for the proxy's own answers
    * @param restarts how often the backend's server process was restarted after it died
+   * @param app the app's tag when there are several, else none
    */
-  BackendMeters(MeterRegistry registry, Backend backend, Timer latency, java.util.function.ToDoubleFunction<Backend> restarts) {
+  BackendMeters(MeterRegistry registry, Backend backend, Timer latency, java.util.function.ToDoubleFunction<Backend> restarts,
+      Tags app) {
     this.latency = latency;
-    Tags tags = backend == null
+    Tags tags = app.and(backend == null
         ? Tags.of("release", "none", "backend", "none")
-        : Tags.of("release", backend.label(), "backend", backend.name());
+        : Tags.of("release", backend.label(), "backend", backend.name()));
     for (int c = 0; c < STATUS.length; c++) {
       responses[c] = Counter.builder("nonstop.requests")
           .description("Requests answered, by release, backend and status class (none: closed before an answer)")

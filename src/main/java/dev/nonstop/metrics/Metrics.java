@@ -44,7 +44,9 @@ public final class Metrics implements RequestListener, AutoCloseable {
       Duration.ofMillis(50), Duration.ofMillis(100), Duration.ofMillis(250), Duration.ofMillis(500),
       Duration.ofSeconds(1), Duration.ofMillis(2500), Duration.ofSeconds(5), Duration.ofSeconds(10)};
 
-  private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+  private final PrometheusMeterRegistry registry;
+  /** {@code app=NAME} on every meter of an app when the process serves several; else none. */
+  private final Tags app;
   private final Traffic traffic;
   private final ConcurrentHashMap<Backend, BackendMeters> byBackend = new ConcurrentHashMap<>();
   private final ConcurrentHashMap<String, Timer> latency = new ConcurrentHashMap<>();
@@ -60,24 +62,37 @@ public final class Metrics implements RequestListener, AutoCloseable {
 
   /** Metrics of a proxy whose per-release counts {@code traffic} keeps; this listener feeds it too. */
   private volatile Supplier<Map<String, Instant>> certificates = Map::of;
-  private final MultiGauge certExpiry;
+  /** The certificates' gauge: the process's, registered by the one app's metrics that samples it. */
+  private volatile MultiGauge certExpiry;
 
   public Metrics(Traffic traffic) {
+    this(traffic, newRegistry(), null);
+  }
+
+  /**
+   * The metrics of one app of several, in {@code registry}, which they share: each of its meters
+   * carries {@code app=NAME} ({@code app} null: no such tag, as with one app).
+   */
+  public Metrics(Traffic traffic, PrometheusMeterRegistry registry, String app) {
     this.traffic = traffic;
+    this.registry = registry;
+    this.app = app == null ? Tags.empty() : Tags.of("app", app);
     this.lastSample = traffic.snapshot();
-    alone = new BackendMeters(registry, null, timer("none"), b -> 0);
+    alone = new BackendMeters(registry, null, timer("none"), b -> 0, this.app);
     staleRetries = retries("stale-connection");
     failedRetries = retries("backend-failed");
-    certExpiry = MultiGauge.builder("nonstop.tls.certificate.expiry")
-        .description("When each TLS certificate expires, as a Unix time, by its names")
-        .baseUnit("seconds").register(registry);
+  }
+
+  /** A registry for the metrics of several apps, scraped as one. */
+  public static PrometheusMeterRegistry newRegistry() {
+    return new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   }
 
   private Counter retries(String reason) {
     return Counter.builder("nonstop.proxy.retries")
         .description("Requests sent again after a try failed before any response byte reached "
             + "the client, by reason")
-        .tag("reason", reason).register(registry);
+        .tags(app).tag("reason", reason).register(registry);
   }
 
   @Override
@@ -103,7 +118,7 @@ public final class Metrics implements RequestListener, AutoCloseable {
     streamsEnded.computeIfAbsent(how, h -> Counter.builder("nonstop.proxy.streams.closed")
         .description("Streams (WebSockets, event streams) that ended, by who ended them: the client, "
             + "the app, or the proxy (its server had stopped, or it idled out)")
-        .tag("by", h.name().toLowerCase(java.util.Locale.ROOT)).register(registry)).increment();
+        .tags(app).tag("by", h.name().toLowerCase(java.util.Locale.ROOT)).register(registry)).increment();
   }
 
   private final java.util.Map<StreamEnd, Counter> streamsEnded = new java.util.concurrent.ConcurrentHashMap<>();
@@ -119,13 +134,13 @@ public final class Metrics implements RequestListener, AutoCloseable {
   }
 
   private BackendMeters meters(Backend b) {
-    return byBackend.computeIfAbsent(b, k -> new BackendMeters(registry, k, timer(k.label()), restarts));
+    return byBackend.computeIfAbsent(b, k -> new BackendMeters(registry, k, timer(k.label()), restarts, app));
   }
 
   private Timer timer(String release) {
     return latency.computeIfAbsent(release, r -> Timer.builder("nonstop.request.duration")
         .description("Time from a request's first byte to its response's last, by release")
-        .tag("release", r).serviceLevelObjectives(BUCKETS).register(registry));
+        .tags(app).tag("release", r).serviceLevelObjectives(BUCKETS).register(registry));
   }
 
   /** Where a backend's server restarts are counted (the fleet's); set before the first request. */
@@ -192,18 +207,26 @@ public final class Metrics implements RequestListener, AutoCloseable {
       }
     });
     series.add(new Series.Sample(nowMillis, points));
-    List<MultiGauge.Row<?>> rows = new ArrayList<>();
-    certificates.get().forEach((names, notAfter) ->
-        rows.add(MultiGauge.Row.of(Tags.of("names", names), notAfter.getEpochSecond())));
-    certExpiry.register(rows, true);
+    MultiGauge expiry = certExpiry;
+    if (expiry != null) {
+      List<MultiGauge.Row<?>> rows = new ArrayList<>();
+      certificates.get().forEach((names, notAfter) ->
+          rows.add(MultiGauge.Row.of(Tags.of("names", names), notAfter.getEpochSecond())));
+      expiry.register(rows, true);
+    }
   }
 
   /**
    * Where the TLS certificates' expiry comes from: names (comma-separated) to expiry. Shown as
    * {@code nonstop_tls_certificate_expiry_seconds{names=...}}, a Unix time, from the next sample.
    */
-  public void certificates(Supplier<Map<String, Instant>> expiries) {
+  public synchronized void certificates(Supplier<Map<String, Instant>> expiries) {
     certificates = expiries;
+    if (certExpiry == null) {
+      certExpiry = MultiGauge.builder("nonstop.tls.certificate.expiry")
+          .description("When each TLS certificate expires, as a Unix time, by its names")
+          .baseUnit("seconds").register(registry);
+    }
   }
 
   private static long answered(Backend b) {
@@ -223,10 +246,10 @@ public final class Metrics implements RequestListener, AutoCloseable {
   /** Counts a finished deployment by kind, strategy and result, with its duration. */
   public void deployEnded(Report r) {
     Counter.builder("nonstop.deploys").description("Deployments (deploy, rollback, promote) that ended, by result")
-        .tag("kind", r.kind()).tag("strategy", r.strategy()).tag("result", r.result())
+        .tags(app).tag("kind", r.kind()).tag("strategy", r.strategy()).tag("result", r.result())
         .register(registry).increment();
     Timer.builder("nonstop.deploy.duration").description("How long deployments took, by result")
-        .tag("kind", r.kind()).tag("strategy", r.strategy()).tag("result", r.result())
+        .tags(app).tag("kind", r.kind()).tag("strategy", r.strategy()).tag("result", r.result())
         .register(registry).record(Duration.ofMillis(r.durationMs()));
   }
 

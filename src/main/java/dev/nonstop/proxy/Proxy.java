@@ -31,6 +31,7 @@ import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 import java.util.function.LongSupplier;
 import java.util.function.UnaryOperator;
 import org.slf4j.Logger;
@@ -93,11 +94,12 @@ public final class Proxy implements AutoCloseable {
   /** Re-reads changed certificate files; null without TLS. */
   private final ScheduledExecutorService tlsReload;
 
-  private Proxy(ProxyOptions options, Pool pool, LongSupplier clock) {
+  private Proxy(ProxyOptions options, Pool pool, LongSupplier clock, Function<Proxy, Routes> routing) {
     this.options = options;
     this.clock = clock;
     this.site = new Site("app", this, pool);
-    this.routes = Routes.single(site);
+    // set before the listener accepts: no request may meet the first site in another's place
+    this.routes = routing == null ? Routes.single(site) : requireNonNull(routing.apply(this), "routes");
     int threads = options.ioThreads() > 0 ? options.ioThreads()
         : Runtime.getRuntime().availableProcessors();
     int fd = options.inheritedFd();
@@ -207,14 +209,24 @@ public final class Proxy implements AutoCloseable {
   public static Proxy start(ProxyOptions options, Pool pool) {
     requireNonNull(options, "options");
     requireNonNull(pool, "pool");
-    return new Proxy(options, pool, System::nanoTime);
+    return new Proxy(options, pool, System::nanoTime, null);
+  }
+
+  /**
+   * As {@link #start(ProxyOptions, Pool)}, routing by what {@code routing} returns (its sites made
+   * with {@link #newSite}, {@link #site()} among them) from the first connection on.
+   */
+  public static Proxy start(ProxyOptions options, Pool pool, Function<Proxy, Routes> routing) {
+    requireNonNull(options, "options");
+    requireNonNull(pool, "pool");
+    return new Proxy(options, pool, System::nanoTime, requireNonNull(routing, "routing"));
   }
 
   /** As {@link #start(ProxyOptions, Pool)}, with deadlines on {@code clock} (nanoseconds). */
   static Proxy start(ProxyOptions options, Pool pool, LongSupplier clock) {
     requireNonNull(options, "options");
     requireNonNull(pool, "pool");
-    return new Proxy(options, pool, requireNonNull(clock, "clock"));
+    return new Proxy(options, pool, requireNonNull(clock, "clock"), null);
   }
 
   /**

@@ -34,38 +34,43 @@ public final class FakeControl implements Control {
   }
 
   @Override
-  public Object status() {
-    return call("status", status);
+  public Object status(String app) {
+    return call("status" + named(app), status);
   }
 
   @Override
-  public Object history() {
-    return call("history", history);
+  public Object history(String app) {
+    return call("history" + named(app), history);
   }
 
   @Override
-  public Progress deploy(DeployRequest request) {
-    return call("deploy " + request, play());
+  public Progress deploy(String app, DeployRequest request) {
+    return call("deploy " + request + named(app), play());
   }
 
   @Override
-  public Progress rollback() {
-    return call("rollback", play());
+  public Progress rollback(String app) {
+    return call("rollback" + named(app), play());
   }
 
   @Override
-  public Progress promote() {
-    return call("promote", play());
+  public Progress promote(String app) {
+    return call("promote" + named(app), play());
   }
 
   @Override
-  public String abort() {
-    return call("abort", "aborted deployment 3; 1.0.2 stays live");
+  public String abort(String app) {
+    return call("abort" + named(app), "aborted deployment 3; 1.0.2 stays live");
   }
 
   @Override
-  public void maintenance(boolean on, String message) {
-    call("maintenance " + on + " " + message, null);
+  public void maintenance(String app, boolean on, String message) {
+    call("maintenance " + on + " " + message + named(app), null);
+  }
+
+  /** A call names its app, if it named one, after its other arguments: {@code rollback app=web}. */
+  private static String named(String app) {
+    return app == null ? "" : " app=" + app;
   }
 
   private <T> T call(String call, T answer) {

@@ -38,37 +38,37 @@ class ViewRoutesTest {
     final List<Consumer<Object>> watchers = new CopyOnWriteArrayList<>();
 
     @Override
-    public Object status() {
+    public Object status(String app) {
       return Map.of("app", "hello", "live", "1.0.2");
     }
 
     @Override
-    public Object history() {
+    public Object history(String app) {
       return List.of();
     }
 
     @Override
-    public Progress deploy(DeployRequest request) {
+    public Progress deploy(String app, DeployRequest request) {
       throw new ControlException(409, "not here");
     }
 
     @Override
-    public Progress rollback() {
+    public Progress rollback(String app) {
       throw new ControlException(409, "not here");
     }
 
     @Override
-    public Progress promote() {
+    public Progress promote(String app) {
       throw new ControlException(409, "not here");
     }
 
     @Override
-    public String abort() {
+    public String abort(String app) {
       return "nothing";
     }
 
     @Override
-    public void maintenance(boolean on, String message) {}
+    public void maintenance(String app, boolean on, String message) {}
 
     @Override
     public String metrics() {
@@ -76,12 +76,12 @@ class ViewRoutesTest {
     }
 
     @Override
-    public Object series() {
+    public Object series(String app) {
       return Map.of("intervalMs", 1000, "samples", List.of());
     }
 
     @Override
-    public void watch(Consumer<Object> watcher) {
+    public void watch(String app, Consumer<Object> watcher) {
       watcher.accept(Map.of("id", 1, "event", new Event(Instant.EPOCH, "step", 1, "replayed")));
       watchers.add(watcher);
     }

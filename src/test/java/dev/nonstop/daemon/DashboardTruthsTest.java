@@ -44,7 +44,7 @@ class DashboardTruthsTest {
     daemon = Daemon.start(Fixture.config(dir, 1, "drain: 20s\n"), "1.0.1", e -> { });
     List<Object> fed = new CopyOnWriteArrayList<>();
     Consumer<Object> watcher = fed::add;
-    daemon.watch(watcher);
+    daemon.watch(null, watcher);
     URI slow = URI.create("http://127.0.0.1:" + daemon.listenAddress().getPort() + "/slow?ms=3000");
     CompletableFuture<HttpResponse<String>> call = HttpClient.newHttpClient()
         .sendAsync(HttpRequest.newBuilder(slow).build(), HttpResponse.BodyHandlers.ofString());
@@ -75,7 +75,7 @@ class DashboardTruthsTest {
           .isEqualTo(503);
     }
 
-    await().atMost(Duration.ofSeconds(10)).until(() -> ((Series.View) daemon.series()).samples().stream()
+    await().atMost(Duration.ofSeconds(10)).until(() -> ((Series.View) daemon.series(null)).samples().stream()
         .mapToLong(s -> s.releases().containsKey("none") ? s.releases().get("none").proxyErrors() : 0).sum() == 5);
   }
 }

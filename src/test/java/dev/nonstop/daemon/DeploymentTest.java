@@ -121,7 +121,7 @@ class DeploymentTest {
     Progress progress = daemon.deploy(new DeployRequest("1.0.2", "in-place", null, 1, false));
     progress.subscribe(e -> {
       // sampled on the deploying thread, between the steps' own actions
-      usable.add((int) daemon.fleet().proxy().pool().backends().stream().filter(Backend::isUsable).count());
+      usable.add((int) daemon.fleet().site().pool().backends().stream().filter(Backend::isUsable).count());
       if (e.isFinal()) {
         done.complete(e);
       }

@@ -50,6 +50,34 @@ final class Fixture {
         + extra;
   }
 
+  /** The process-wide keys of a file with {@code apps:}, then {@code apps:} and the {@code apps} blocks. */
+  static String apps(String... apps) {
+    return "listen: 127.0.0.1:" + Ports.free() + "\n"
+        + "admin: 127.0.0.1:" + Ports.free() + "\n"
+        + "state: state\n"
+        + "apps:\n"
+        + String.join("", apps);
+  }
+
+  /** One app of {@code apps:}, the test app as in {@link #yaml}; {@code extra} holds its hosts and other keys. */
+  static String app(String name, int instances, String extra) {
+    StringBuilder b = new StringBuilder("  " + name + ":\n")
+        .append("    instances: ").append(instances).append('\n')
+        .append("    run: \"'").append(java()).append("' -Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -Xshare:auto -cp '")
+        .append(classpath()).append("' dev.nonstop.daemon.TestApp --version {version} --port {port}\"\n")
+        .append("    health: { path: /health, interval: 100ms, timeout: 1s, rise: 2, fall: 2, deadline: 30s }\n")
+        .append("    stop: { signal: TERM, timeout: 10s }\n")
+        .append("    bake: 0s\n");
+    extra.lines().forEach(l -> b.append("    ").append(l).append('\n'));
+    return b.toString();
+  }
+
+  static dev.nonstop.config.Config configAll(Path dir, String yaml) throws IOException {
+    Path file = dir.resolve("nonstop.yml");
+    Files.writeString(file, yaml);
+    return ConfigLoader.loadAll(file);
+  }
+
   static AppConfig config(Path dir, int instances, String extra) throws IOException {
     return config(dir, yaml(instances, extra));
   }
