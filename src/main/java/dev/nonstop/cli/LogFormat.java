@@ -1,20 +1,18 @@
 package dev.nonstop.cli;
 
 import ch.qos.logback.classic.LoggerContext;
-import ch.qos.logback.classic.util.ContextInitializer;
-import ch.qos.logback.core.joran.spi.JoranException;
 import org.slf4j.LoggerFactory;
 
 /**
  * How the daemon's logs look on stderr: {@code text} lines or one {@code json} object a line.
- * logback.xml picks its appender from the {@value #PROPERTY} property; since a logger may have
+ * {@link Logs} picks its encoder from the {@value #PROPERTY} property; since a logger may have
  * configured logback before the option was parsed, choosing a format configures it again.
  */
 enum LogFormat {
   TEXT,
   JSON;
 
-  static final String PROPERTY = "NONSTOP_LOG_FORMAT";
+  static final String PROPERTY = Logs.FORMAT;
 
   /** Switches every logger to this format from now on. */
   void apply() {
@@ -23,10 +21,6 @@ enum LogFormat {
       return; // another SLF4J binding: its own configuration rules
     }
     context.reset();
-    try {
-      new ContextInitializer(context).autoConfig();
-    } catch (JoranException e) {
-      throw new IllegalStateException("logback.xml: " + e.getMessage(), e);
-    }
+    Logs.apply(context);
   }
 }
