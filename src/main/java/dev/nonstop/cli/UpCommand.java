@@ -89,8 +89,9 @@ final class UpCommand implements Callable<Integer> {
     }, "shutdown"));
     String listen = daemon.listenAddress().getHostString() + ":" + daemon.listenAddress().getPort();
     String admin = daemon.adminAddress().getHostString() + ":" + daemon.adminAddress().getPort();
+    String scheme = config.tls() != null ? "https://" : "http://";
     for (AppConfig app : config.apps()) {
-      out.println("nonstop: " + app.app() + " is live on http://" + listen + where(app) + " with " + app.instances()
+      out.println("nonstop: " + app.app() + " is live on " + scheme + listen + where(app) + " with " + app.instances()
           + " servers");
     }
     // never the token itself: stdout ends up in service logs
