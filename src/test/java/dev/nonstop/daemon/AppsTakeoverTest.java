@@ -5,12 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nonstop.cli.Main;
 import dev.nonstop.config.ConfigLoader;
 import dev.nonstop.demo.Load;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -44,22 +41,12 @@ class AppsTakeoverTest {
     return p;
   }
 
-  private record Run(int code, String out, String err) {}
-
-  private Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("-f", file.toString()));
-    int code = cl.execute(all.toArray(new String[0]));
-    return new Run(code, out.toString(), err.toString());
+  private CliRun cli(String... args) {
+    return CliRun.of(file, args);
   }
 
   private List<Long> pids(String app) throws IOException {
-    Run r = app == null ? cli("status", "--json") : cli("status", "--json", "--app", app);
+    CliRun r = app == null ? cli("status", "--json") : cli("status", "--json", "--app", app);
     assertThat(r.code()).as(r.err()).isZero();
     List<Long> pids = new ArrayList<>();
     new ObjectMapper().readTree(r.out()).path("groups")
@@ -104,9 +91,9 @@ class AppsTakeoverTest {
     assertThat(api).hasSize(2);
     assertThat(dir.resolve("state/state.json")).doesNotExist();
     assertThat(dir.resolve("state/apps/hello.json")).exists();
-    Run status = cli("status");
+    CliRun status = cli("status");
     assertThat(status.out()).contains("hello: 1.0.1 live", "api: 2.0.1 live");
-    Run refused = cli("deploy", "1.0.2");
+    CliRun refused = cli("deploy", "1.0.2");
     assertThat(refused.code()).isEqualTo(1);
     assertThat(refused.err()).contains("which app? this nonstop runs hello, api (expected: --app NAME");
 

@@ -5,14 +5,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.nonstop.cli.Main;
 import dev.nonstop.config.AppConfig;
 import dev.nonstop.config.ConfigLoader;
 import dev.nonstop.demo.Load;
 import dev.nonstop.instance.Ports;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -49,22 +46,12 @@ class TakeoverTest {
     return p;
   }
 
-  private record Run(int code, String out, String err) {}
-
-  private Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("-f", file.toString()));
-    int code = cl.execute(all.toArray(new String[0]));
-    return new Run(code, out.toString(), err.toString());
+  private CliRun cli(String... args) {
+    return CliRun.of(file, args);
   }
 
   private JsonNode status() throws IOException {
-    Run r = cli("status", "--json");
+    CliRun r = cli("status", "--json");
     assertThat(r.code()).as(r.err()).isZero();
     return new ObjectMapper().readTree(r.out());
   }
@@ -112,7 +99,7 @@ class TakeoverTest {
     assertThat(next.process.isAlive()).isTrue();
 
     // the new daemon is a full one: it deploys, and it can be taken over in turn
-    Run deploy = cli("deploy", "1.0.3");
+    CliRun deploy = cli("deploy", "1.0.3");
     assertThat(deploy.code()).as(deploy.out() + deploy.err()).isZero();
     up("--takeover");
     assertThat(next.exitCode(60)).isZero();
@@ -136,7 +123,7 @@ class TakeoverTest {
     assertThat(status.path("pending").toString()).contains("env", "instances");
     assertThat(cli("status").out()).contains("pending: env, instances");
 
-    Run deploy = cli("deploy", "1.0.2");
+    CliRun deploy = cli("deploy", "1.0.2");
     assertThat(deploy.code()).as(deploy.out() + deploy.err()).isZero();
     assertThat(status().path("pending")).isEmpty();
     assertThat(livePids()).hasSize(3);
@@ -148,7 +135,7 @@ class TakeoverTest {
     Files.writeString(file, Fixture.yaml(2, "keep-old: 10m\n"));
     UpProcess old = up("--version", "1.0.1");
     List<Long> first = livePids();
-    Run deploy = cli("deploy", "1.0.2", "--strategy", "blue-green");
+    CliRun deploy = cli("deploy", "1.0.2", "--strategy", "blue-green");
     assertThat(deploy.code()).as(deploy.out() + deploy.err()).isZero();
 
     up("--takeover");
@@ -161,7 +148,7 @@ class TakeoverTest {
     });
     assertThat(warm).containsExactlyInAnyOrderElementsOf(first);
 
-    Run rollback = cli("rollback");
+    CliRun rollback = cli("rollback");
     assertThat(rollback.code()).as(rollback.out() + rollback.err()).isZero();
     assertThat(rollback.out()).contains("by switching back");
     assertThat(status().path("live").asText()).isEqualTo("1.0.1");

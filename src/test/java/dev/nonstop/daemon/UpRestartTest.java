@@ -9,8 +9,6 @@ import dev.nonstop.cli.Main;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -73,22 +71,12 @@ class UpRestartTest {
     return p;
   }
 
-  private record Run(int code, String out, String err) {}
-
-  private Run cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    var cl = Main.commandLine();
-    cl.setOut(new PrintWriter(out, true));
-    cl.setErr(new PrintWriter(err, true));
-    List<String> all = new ArrayList<>(List.of(args));
-    all.addAll(List.of("-f", file.toString()));
-    int code = cl.execute(all.toArray(new String[0]));
-    return new Run(code, out.toString(), err.toString());
+  private CliRun cli(String... args) {
+    return CliRun.of(file, args);
   }
 
   private JsonNode json(String... args) throws IOException {
-    Run r = cli(args);
+    CliRun r = cli(args);
     assertThat(r.code()).as(r.err()).isZero();
     return new ObjectMapper().readTree(r.out());
   }
@@ -99,7 +87,7 @@ class UpRestartTest {
     Files.writeString(file, Fixture.yaml(2, "batch: 1\n"));
     Process first = up("--version", "1.0.1");
 
-    Run deploy = cli("deploy", "1.0.2");
+    CliRun deploy = cli("deploy", "1.0.2");
     assertThat(deploy.code()).as(deploy.out() + deploy.err()).isZero();
     assertThat(deploy.out()).contains("1.0.2 is live");
     List<Long> pids = new ArrayList<>();
