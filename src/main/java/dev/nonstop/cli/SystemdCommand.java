@@ -1,6 +1,6 @@
 package dev.nonstop.cli;
 
-import dev.nonstop.config.AppConfig;
+import dev.nonstop.config.Config;
 import dev.nonstop.config.ConfigException;
 import dev.nonstop.config.ConfigLoader;
 import java.io.IOException;
@@ -52,7 +52,7 @@ final class SystemdCommand implements Callable<Integer> {
   private int run(PrintWriter out, PrintWriter err) {
     SystemdUnits units;
     try {
-      AppConfig config = ConfigLoader.load(file);
+      Config config = ConfigLoader.loadAll(file);
       Path launcher = launcher();
       if (launcher == null) {
         err.println("nonstop: cannot find the nonstop launcher beside the target folder of this build"

@@ -7,6 +7,7 @@ import static dev.nonstop.cli.SystemdSyntax.specifiersEscaped;
 import static java.util.Objects.requireNonNull;
 
 import dev.nonstop.config.AppConfig;
+import dev.nonstop.config.Config;
 import java.net.Inet6Address;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -25,7 +26,7 @@ import java.util.Map;
  *     of a {@code --user} manager)
  * @param javaHome the JDK whose {@code bin} goes first in the service's PATH
  */
-record SystemdUnits(AppConfig config, Scope scope, Path launcher, String user, Path javaHome) {
+record SystemdUnits(Config config, Scope scope, Path launcher, String user, Path javaHome) {
   /** The system's service manager, or the user's own ({@code systemctl --user}). */
   enum Scope {
     SYSTEM, USER;
@@ -59,9 +60,28 @@ record SystemdUnits(AppConfig config, Scope scope, Path launcher, String user, P
     }
   }
 
-  /** {@code nonstop-APP}, the name both units share. */
+  /**
+   * {@code nonstop-APP}, the name both units share; with several apps, {@code nonstop-FOLDER} after
+   * the folder of nonstop.yml, which stays the same as apps come and go.
+   */
   String name() {
-    return "nonstop-" + config.app();
+    if (!config.routed()) {
+      return "nonstop-" + config.first().app();
+    }
+    Path folder = config.file().toAbsolutePath().getParent();
+    String n = folder == null || folder.getFileName() == null ? "apps"
+        : folder.getFileName().toString().replaceAll("[^A-Za-z0-9_.-]", "-");
+    return "nonstop-" + n;
+  }
+
+  /** The app, or the apps of the file, as the units' descriptions name them. */
+  private String apps() {
+    return String.join(", ", config.names());
+  }
+
+  /** Of every app: the longest drain, stop timeout and health deadline decide the unit's timeouts. */
+  private Duration longest(java.util.function.Function<AppConfig, Duration> of) {
+    return config.apps().stream().map(of).max(Duration::compareTo).orElse(Duration.ZERO);
   }
 
   String socketFile() {
@@ -159,8 +179,11 @@ record SystemdUnits(AppConfig config, Scope scope, Path launcher, String user, P
 
   /** What ends the daemon, what brings it back, and how long each may take. */
   private String serviceLifecycle() {
-    Duration stop = config.drain().plus(config.stopTimeout()).plus(STOP_MARGIN);
-    Duration start = config.healthDeadline().plus(START_MARGIN);
+    Duration drain = longest(AppConfig::drain);
+    Duration stopTimeout = longest(AppConfig::stopTimeout);
+    Duration deadline = longest(AppConfig::healthDeadline);
+    Duration stop = drain.plus(stopTimeout).plus(STOP_MARGIN);
+    Duration start = deadline.plus(START_MARGIN);
     return fill("""
         # stop and restart signal the daemon alone (SIGTERM): it drains the servers' requests and
         # stops the servers itself. The servers must outlive a daemon that crashes or is killed
@@ -185,11 +208,11 @@ record SystemdUnits(AppConfig config, Scope scope, Path launcher, String user, P
         # only sends a signal: the takeover keeps its own deadline.
         TimeoutStartSec={start}
         """, Map.of(
-            "drain", seconds(config.drain()),
-            "stopTimeout", seconds(config.stopTimeout()),
+            "drain", seconds(drain),
+            "stopTimeout", seconds(stopTimeout),
             "stopMargin", seconds(STOP_MARGIN),
             "stop", seconds(stop),
-            "deadline", seconds(config.healthDeadline()),
+            "deadline", seconds(deadline),
             "start", seconds(start)));
   }
 
@@ -236,7 +259,7 @@ record SystemdUnits(AppConfig config, Scope scope, Path launcher, String user, P
    */
   private String fill(String template, Map<String, String> values) {
     Map<String, String> all = new HashMap<>(values);
-    all.put("app", config.app());
+    all.put("app", apps());
     all.put("config", config.file().toString());
     all.put("name", name());
     all.put("socket", socketFile());

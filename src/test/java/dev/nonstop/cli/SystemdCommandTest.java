@@ -223,6 +223,33 @@ class SystemdCommandTest {
     assertThat(verify.exitValue()).isZero();
   }
 
+  @Test
+  void severalAppsShareUnitsNamedAfterTheirFolderWithTheLongestTimeouts() throws IOException {
+    Path shop = Files.createDirectories(dir.resolve("shop"));
+    Path file = shop.resolve("nonstop.yml");
+    Files.writeString(file, """
+        listen: 127.0.0.1:18080
+        apps:
+          web:
+            run: ./web --port={port}
+            hosts: [shop.example]
+            drain: 20s
+          api:
+            run: ./api --port={port}
+            hosts: [api.shop.example]
+            drain: 50s
+            health: { deadline: 90s }
+        """);
+    Printed p = print("systemd", "-f", file.toString());
+
+    Map<String, List<String>> service = Printed.settings(p.unit("nonstop-shop.service"));
+    assertThat(service.get("Unit.Description").get(0)).contains("web, api");
+    assertThat(service.get("Service.TimeoutStopSec")).containsExactly("75s"); // api: 50 + 10 + 15
+    assertThat(service.get("Service.TimeoutStartSec")).containsExactly("120s"); // api: 90 + 30
+    assertThat(Printed.settings(p.unit("nonstop-shop.socket")).get("Socket.ListenStream"))
+        .containsExactly("127.0.0.1:18080");
+  }
+
   private Path config(String yaml) throws IOException {
     Path file = dir.resolve("nonstop.yml");
     Files.writeString(file, yaml);
