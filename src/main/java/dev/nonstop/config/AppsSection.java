@@ -60,7 +60,7 @@ final class AppsSection {
     ConfigLoader.Shared shared = ConfigLoader.shared(top, /* hostsFromApps= */ true);
     TlsConfig tls = shared.tls();
     if (tls != null && tls.acme() != null && tls.acme().hosts().isEmpty()) {
-      shared = shared.withTls(tls.withAcmeHosts(acmeHosts(top, read)));
+      shared = shared.withTls(tls.withAcmeHosts(acmeHosts(top, read, !tls.certificates().isEmpty())));
     }
     List<AppConfig> out = new ArrayList<>();
     for (App a : read) {
@@ -154,7 +154,7 @@ final class AppsSection {
   }
 
   /** tls.acme without hosts: the apps' exact names, since HTTP-01 cannot prove a wildcard. */
-  private static List<String> acmeHosts(Section top, List<App> apps) {
+  private static List<String> acmeHosts(Section top, List<App> apps, boolean certificateFiles) {
     Set<String> names = new LinkedHashSet<>();
     for (App a : apps) {
       Routing r = a.routing();
@@ -168,6 +168,12 @@ final class AppsSection {
       for (int i = 0; i < r.hosts().size(); i++) {
         String host = r.hosts().get(i);
         if (host.startsWith("*.")) {
+          if (!certificateFiles) { // its handshakes would find no certificate at all
+            throw Section.error(top.file(), ((Sequence) list).items().get(i).at(), "apps." + a.name() + ".hosts: "
+                + host + " has no certificate: tls.acme's HTTP-01 challenge cannot prove a wildcard, and tls "
+                + "has no certificate file (expected: exact names only, or a certificate for " + host
+                + " in tls.cert or tls.certificates)");
+          }
           continue;
         }
         try {

@@ -118,7 +118,13 @@ final class Hook {
 
   /** Kills the hook and what it started; a hook's children do not outlive it. */
   private static void kill(Process p) {
-    p.descendants().forEach(ProcessHandle::destroyForcibly);
+    // The shell first, so that it runs no next command when its current one dies (a `touch` after
+    // a killed `sleep`); its children are taken before, since once it is gone they are not its own.
+    java.util.List<ProcessHandle> children = p.descendants().toList();
     p.destroyForcibly();
+    for (ProcessHandle c : children) {
+      c.descendants().forEach(ProcessHandle::destroyForcibly);
+      c.destroyForcibly();
+    }
   }
 }

@@ -192,7 +192,9 @@ public final class Proxy implements AutoCloseable {
   private String loopDied() {
     long used = Math.max(BufferMemory.directMemoryInUse(), memory.recentPeak());
     long max = io.netty.util.internal.PlatformDependent.maxDirectMemory();
-    if (used > max / 10 * 9) {
+    // out of memory: within a tenth of the limit, or with no room for one more chunk of the pool
+    long chunk = ((PooledByteBufAllocator) ALLOCATOR).metric().chunkSize();
+    if (used > max / 10 * 9 || used > max - chunk) {
       return "out of memory (direct buffers: " + (used >> 10) + " of " + (max >> 10)
           + " KiB in use): an event loop of the proxy died";
     }

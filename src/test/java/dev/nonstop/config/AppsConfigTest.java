@@ -155,13 +155,24 @@ class AppsConfigTest {
   void acmeTakesTheAppsExactHostsWhenItListsNone() {
     Config config = parse("""
         listen: 127.0.0.1:8443
-        tls: { redirect-http: 127.0.0.1:8081, acme: { email: ops@example.com } }
+        tls: { cert: wild.pem, key: wild.key, redirect-http: 127.0.0.1:8081, acme: { email: ops@example.com } }
         apps:
           web: { run: ./a, hosts: [example.com, "*.example.com", www.example.com], default: true }
           api: { run: ./b, hosts: [api.example.com, example.com], path: /api }
         """);
     assertThat(config.tls().acme().hosts()).containsExactly("example.com", "www.example.com", "api.example.com");
     assertThat(config.app("api").tls()).isEqualTo(config.tls());
+  }
+
+  @Test
+  void acmeRefusesAWildcardThatNoCertificateFileCovers() {
+    refused("""
+        listen: 127.0.0.1:8443
+        tls: { redirect-http: 127.0.0.1:8081, acme: { email: ops@example.com } }
+        apps:
+          web: { run: ./a, hosts: [example.com, "*.example.com"], default: true }
+        """).hasMessageStartingWith(file() + ":4:41: apps.web.hosts: *.example.com has no certificate: tls.acme's "
+            + "HTTP-01 challenge cannot prove a wildcard, and tls has no certificate file (expected: ");
   }
 
   @Test

@@ -123,7 +123,7 @@ class MemoryBoundTest {
     assertThat(proxy.process.waitFor(30, TimeUnit.SECONDS)).as("the proxy exited").isTrue();
     assertThat(proxy.process.exitValue()).isEqualTo(Fatal.EXIT_STATUS);
     await().atMost(Duration.ofSeconds(5)).untilAsserted(() -> assertThat(proxy.lines())
-        .as("the proxy's output").last().asString().contains("fatal: out of memory"));
+        .as("the proxy's output: " + String.join("\n", proxy.lines())).last().asString().contains("fatal: out of memory"));
   }
 
   @Test
