@@ -25,6 +25,10 @@ public final class Server {
   private volatile int restarts;
   private volatile int crashes;
   private volatile String lastExit = "";
+  /** Crashes in a row, without a stable run between them (see {@link Supervisor#STABLE_NANOS}). */
+  private volatile int crashStreak;
+  /** When its current process started (System.nanoTime). */
+  private volatile long upSince = System.nanoTime();
 
   Server(String id, Release release, int slot, Backend backend, Instance instance) {
     this.id = requireNonNull(id, "id");
@@ -62,6 +66,13 @@ public final class Server {
 
   void replaceInstance(Instance next) {
     instance = requireNonNull(next, "next");
+    upSince = System.nanoTime();
+  }
+
+  /** Counts a crash at {@code now}: the streak goes on, or starts again after a stable run. */
+  int countCrash(long now) {
+    crashStreak = Supervisor.nextStreak(crashStreak, now - upSince);
+    return crashStreak;
   }
 
   /** Once a server has served traffic, the fleet restarts it when it dies. */

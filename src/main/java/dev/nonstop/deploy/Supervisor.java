@@ -12,8 +12,9 @@ import org.slf4j.LoggerFactory;
 /**
  * Watches server processes: one that dies is marked DOWN at once, so the proxy stops picking it
  * before its health checks notice, and, once it has served traffic, restarted on the same port
- * after a backoff that grows with each crash (200 ms up to 10 s). A server that dies before it
- * was attached is left to the deployment waiting on it, which reports it.
+ * after a backoff that grows with each crash in a row (200 ms, doubling up to 10 s) and starts over
+ * once the server has stayed up a minute. A server that dies before it was attached is left to the
+ * deployment waiting on it, which reports it.
  *
  * <p>Exit callbacks run on the process-reaper threads; restarts run on the fleet's timer.
  */
@@ -43,8 +44,21 @@ final class Supervisor {
     });
   }
 
+  /** A server up this long before it dies starts its backoff over. */
+  static final long STABLE_NANOS = TimeUnit.MINUTES.toNanos(1);
+
+  /** The crash streak after a crash of a server that was up {@code upNanos}. */
+  static int nextStreak(int streak, long upNanos) {
+    return upNanos >= STABLE_NANOS ? 1 : streak + 1;
+  }
+
+  /** The wait before the restart of a server at its {@code streak}-th crash in a row. */
+  static long backoffMillis(int streak) {
+    return Math.min(10_000, 200L << Math.min(Math.max(streak, 1) - 1, 6));
+  }
+
   void restartLater(Server server, Instance dead) {
-    long delayMs = Math.min(10_000, 200L << Math.min(server.restarts(), 6));
+    long delayMs = backoffMillis(server.countCrash(System.nanoTime()));
     log.warn("server {} died; restarting it in {} ms{}", server, delayMs, Fleet.logTail(dead).replace("\n", "\n  "));
     timer.schedule(() -> restart(server, dead), delayMs, TimeUnit.MILLISECONDS);
   }
