@@ -2,11 +2,12 @@ package dev.nonstop.cli;
 
 import dev.nonstop.config.AppConfig;
 import dev.nonstop.config.Config;
-import dev.nonstop.daemon.Versions;
 import dev.nonstop.config.ConfigException;
 import dev.nonstop.config.ConfigLoader;
 import dev.nonstop.daemon.Daemon;
+import dev.nonstop.daemon.Versions;
 import dev.nonstop.deploy.DeployException;
+import dev.nonstop.pool.Backend;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -87,8 +88,8 @@ final class UpCommand implements Callable<Integer> {
       daemon.close();
       stopped.countDown();
     }, "shutdown"));
-    String listen = daemon.listenAddress().getHostString() + ":" + daemon.listenAddress().getPort();
-    String admin = daemon.adminAddress().getHostString() + ":" + daemon.adminAddress().getPort();
+    String listen = Backend.text(daemon.listenAddress());
+    String admin = Backend.text(daemon.adminAddress());
     String scheme = config.tls() != null ? "https://" : "http://";
     for (AppConfig app : config.apps()) {
       out.println("nonstop: " + app.app() + " is live on " + scheme + listen + where(app) + " with " + app.instances()

@@ -188,7 +188,7 @@ public final class Daemon implements Control, AutoCloseable {
     }
     first().metrics.certificates(() -> Startup.expiries(tls));
     for (App app : apps.values()) {
-      app.attach(app == first() ? proxy.site() : sites.get(app));
+      app.attach(sites.get(app));
     }
     if (taken != null) {
       succeed(taken);
@@ -215,17 +215,18 @@ public final class Daemon implements Control, AutoCloseable {
     }
   }
 
-  /** The sites of the apps after the first, made by {@link #routes} as the proxy starts. */
+  /** Each app's site, made by {@link #routes} as the proxy starts. */
   private final Map<App, dev.nonstop.proxy.Site> sites = new LinkedHashMap<>();
 
-  /** The routes of {@code apps:}, or none to set (the one app answers everything). */
+  /** The routes of {@code apps:}; with one app, its site answers everything. */
   private Routes routes(Proxy p) {
     if (!config.routed()) {
+      sites.put(first(), p.site());
       return Routes.single(p.site());
     }
     List<Routes.Route> routes = new ArrayList<>();
     for (App app : apps.values()) {
-      dev.nonstop.proxy.Site site = app == first() ? p.site() : p.newSite(app.name(), app.firstPool());
+      dev.nonstop.proxy.Site site = p.newSite(app.name(), app.firstPool());
       sites.put(app, site);
       var r = app.config.routing();
       routes.add(new Routes.Route(site, r.hosts(), r.path(), r.stripPath(), r.fallback()));

@@ -2,6 +2,7 @@ package dev.nonstop.daemon;
 
 import dev.nonstop.config.AppConfig;
 import dev.nonstop.deploy.DeployException;
+import dev.nonstop.pool.Backend;
 import dev.nonstop.state.StateStore;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -77,7 +78,7 @@ final class StateLock implements AutoCloseable {
 
   /** Writes who holds the lock; called again once the real addresses are known (port 0). */
   void announce(AppConfig config, InetSocketAddress listen, InetSocketAddress admin) {
-    owner.save(new Owner(ProcessHandle.current().pid(), config.app(), hostPort(listen), hostPort(admin),
+    owner.save(new Owner(ProcessHandle.current().pid(), config.app(), Backend.text(listen), Backend.text(admin),
         config.file() == null ? null : config.file().toString(), Instant.now().toString()));
   }
 
@@ -96,9 +97,6 @@ final class StateLock implements AutoCloseable {
         + "; nothing was changed. Stop that one first, or give this app its own state: folder";
   }
 
-  private static String hostPort(InetSocketAddress a) {
-    return a.getHostString() + ":" + a.getPort();
-  }
 
   private static void closeQuietly(FileChannel channel) {
     if (channel == null) {

@@ -107,7 +107,7 @@ public record StatusView(
     }
     groups.addAll(others(fleet, groups, rate));
     return new StatusView(config.app(), doc.live(), doc.previous(), doc.maintenance() != null, doc.maintenance(),
-        deploying, address(listen), previewAt == null ? null : address(previewAt), groups, pending,
+        deploying, Backend.text(listen), previewAt == null ? null : Backend.text(previewAt), groups, pending,
         certs.stream().map(StatusView::view).toList(), routes(config.routing()));
   }
 
@@ -163,7 +163,4 @@ public record StatusView(
         b.inFlight(), b.streams(), requests, s.restarts(), b.ejections(), Math.round(rate.applyAsDouble(b) * 10) / 10.0);
   }
 
-  private static String address(InetSocketAddress a) {
-    return a.getHostString() + ":" + a.getPort();
-  }
 }

@@ -1,6 +1,7 @@
 package dev.nonstop.deploy;
 
 import dev.nonstop.instance.Release;
+import dev.nonstop.pool.Backend;
 import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -27,7 +28,7 @@ public final class BlueGreen {
   public static Plan plan(Fleet fleet, Release to, int instances, InetSocketAddress preview, Duration bake) {
     List<Server> live = fleet.live();
     Release from = live.isEmpty() ? null : live.get(0).release();
-    String listen = fleet.site().proxy().address().getHostString() + ":" + fleet.site().proxy().address().getPort();
+    String listen = Backend.text(fleet.site().proxy().address());
     List<Server> group = new ArrayList<>();
     List<Step> steps = startGroup(fleet, to, instances, group);
     if (preview != null) {
@@ -124,7 +125,7 @@ public final class BlueGreen {
 
   /** Switches the previewed group live; the group that was live stays warm (at least {@code bake}). */
   public static Plan promote(Fleet fleet, Fleet.Group preview, Duration bake) {
-    String listen = fleet.site().proxy().address().getHostString() + ":" + fleet.site().proxy().address().getPort();
+    String listen = Backend.text(fleet.site().proxy().address());
     List<Step> steps = List.of(new Step("switch " + listen + " to the previewed " + preview.release() + " group", d -> {
       List<Server> old = fleet.switchTo(preview.servers(), d);
       fleet.endPreview();

@@ -1,6 +1,7 @@
 package dev.nonstop.deploy;
 
 import dev.nonstop.instance.Release;
+import dev.nonstop.pool.Backend;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -25,7 +26,7 @@ public final class Canary {
   public static Plan plan(Fleet fleet, Release to, int instances, dev.nonstop.config.Canary steps, Duration bake) {
     List<Server> live = fleet.live();
     Release from = live.isEmpty() ? null : live.get(0).release();
-    String listen = fleet.site().proxy().address().getHostString() + ":" + fleet.site().proxy().address().getPort();
+    String listen = Backend.text(fleet.site().proxy().address());
     List<Server> group = new ArrayList<>();
     List<Step> plan = BlueGreen.startGroup(fleet, to, instances, group);
     for (dev.nonstop.config.Canary.Step step : steps.steps()) {

@@ -52,10 +52,15 @@ public final class Backend {
     this.address = requireNonNull(address, "address");
     this.label = requireNonNull(label, "label");
     this.health = requireNonNull(health, "health");
-    this.name = address.getHostString() + ":" + address.getPort();
+    this.name = text(address);
     for (int i = 0; i < responsesByClass.length; i++) {
       responsesByClass[i] = new LongAdder();
     }
+  }
+
+  /** {@code HOST:PORT}, as {@link #parseAddress} reads it back. */
+  public static String text(InetSocketAddress a) {
+    return a.getHostString() + ":" + a.getPort();
   }
 
   /** Parses {@code HOST:PORT}; the error says what was expected. */

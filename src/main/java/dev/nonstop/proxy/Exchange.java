@@ -195,14 +195,14 @@ final class Exchange implements ResponseReader.Sink {
     Routes routes = proxy.routes;
     site = routes.only();
     if (site == null) { // several apps: by host name and path
-      Routes.Match m = routes.route(h, req.uri());
-      if (m == null) {
+      Routes.Route r = routes.route(h, req.uri());
+      if (r == null) {
         replyLocal(404);
         return;
       }
-      site = m.site();
-      if (m.uri() != req.uri()) {
-        req.setUri(m.uri());
+      site = r.site();
+      if (r.stripPrefix()) {
+        req.setUri(r.target(req.uri()));
       }
     }
     if (proxy.memory.isShort()) {

@@ -45,9 +45,6 @@ final class H2Connection extends ChannelDuplexHandler {
 
   private final Worker worker;
   private Http2FrameCodec codec;
-  /** Links in the worker's list of HTTP/2 connections. */
-  H2Connection prev;
-  H2Connection next;
   ChannelHandlerContext ctx;
 
   private H2Connection(Worker worker) {

@@ -282,10 +282,6 @@ public final class Proxy implements AutoCloseable {
     routes = requireNonNull(next, "next");
   }
 
-  public Routes routes() {
-    return routes;
-  }
-
   /** Told of requests no site took: malformed ones, and those no route matched. */
   RequestListener fallbackListener() {
     List<Site> all = routes.sites();

@@ -42,6 +42,18 @@ public final class Routes {
       }
     }
 
+    /**
+     * The request target {@code uri} goes on with: without the prefix when it is stripped
+     * ({@code /api/users?x} is {@code /users?x}, {@code /api} alone is {@code /}).
+     */
+    String target(String uri) {
+      if (!stripPrefix || pathPrefix.equals("/")) {
+        return uri;
+      }
+      String rest = pathOf(uri).substring(pathPrefix.length());
+      return rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest;
+    }
+
     boolean matchesPath(String path) {
       if (pathPrefix.equals("/")) {
         return true;
@@ -56,9 +68,6 @@ public final class Routes {
       return next == '/' || next == '?';
     }
   }
-
-  /** The result of a lookup: the site, and the path the request goes on with. */
-  record Match(Site site, String uri) {}
 
   private final Site only;
   private final Map<String, Route[]> exact;
@@ -131,45 +140,32 @@ public final class Routes {
     return only;
   }
 
-  /** The site for a request, with its (maybe shortened) URI; null when no route matches. */
-  Match route(HttpHeaders headers, String uri) {
-    if (only != null) {
-      return new Match(only, uri);
-    }
+  /** The route of a request to several apps; null when none matches. */
+  Route route(HttpHeaders headers, String uri) {
     String path = pathOf(uri);
     String host = hostOf(headers.get(HttpHeaderNames.HOST));
-    Match m = null;
+    Route r = null;
     if (host != null) {
-      m = first(exact.get(host), uri, path);
-      if (m == null) {
+      r = first(exact.get(host), path);
+      if (r == null) {
         int dot = host.indexOf('.');
         if (dot > 0) {
-          m = first(wildcard.get(host.substring(dot)), uri, path);
+          r = first(wildcard.get(host.substring(dot)), path);
         }
       }
     }
-    return m != null ? m : first(catchAll, uri, path);
+    return r != null ? r : first(catchAll, path);
   }
 
-  private static Match first(Route[] rs, String uri, String path) {
-    if (rs == null) {
-      return null;
-    }
-    for (Route r : rs) {
-      if (r.matchesPath(path)) {
-        return new Match(r.site(), r.stripPrefix() ? strip(uri, path, r.pathPrefix()) : uri);
+  private static Route first(Route[] rs, String path) {
+    if (rs != null) {
+      for (Route r : rs) {
+        if (r.matchesPath(path)) {
+          return r;
+        }
       }
     }
     return null;
-  }
-
-  /** {@code /api/users?x} less {@code /api} is {@code /users?x}; {@code /api} alone is {@code /}. */
-  private static String strip(String uri, String path, String prefix) {
-    if (prefix.equals("/")) {
-      return uri;
-    }
-    String rest = path.substring(prefix.length());
-    return rest.isEmpty() || rest.charAt(0) != '/' ? "/" + rest : rest;
   }
 
   /** The origin-form path of a request target (absolute-form is reduced to its path). */

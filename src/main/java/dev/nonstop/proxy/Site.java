@@ -62,10 +62,6 @@ public final class Site {
     maintenancePage = message == null ? null : Replies.maintenancePage(message);
   }
 
-  public boolean inMaintenance() {
-    return maintenancePage != null;
-  }
-
   /** Who is told of this site's requests: one listener, replaced whole. */
   public void listener(RequestListener listener) {
     this.listener = requireNonNull(listener, "listener");

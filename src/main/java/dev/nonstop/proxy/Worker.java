@@ -11,6 +11,9 @@ import io.netty.channel.unix.Socket;
 import io.netty.channel.unix.UnixChannel;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.LongSupplier;
 
@@ -25,8 +28,8 @@ final class Worker {
   private final ByteBuffer probe = ByteBuffer.allocateDirect(1);
   /** Head of the intrusive list of this loop's client connections. */
   private ClientConnection connections;
-  /** Head of the intrusive list of this loop's HTTP/2 connections (their streams are above). */
-  private H2Connection h2;
+  /** This loop's HTTP/2 connections (their streams are among the connections above). */
+  private final Set<H2Connection> h2 = new HashSet<>();
   /** The hand-off under way, or null: connections opened from now on end like the others. */
   HandOff handOff;
 
@@ -88,7 +91,7 @@ final class Worker {
     for (ClientConnection f = connections; f != null; f = f.next) {
       f.handOff();
     }
-    for (H2Connection c = h2; c != null; c = c.next) {
+    for (H2Connection c : List.copyOf(h2)) {
       c.goAway();
     }
   }
@@ -106,7 +109,7 @@ final class Worker {
       f.ctx.close();
       f = next;
     }
-    for (H2Connection c = h2; c != null; c = c.next) {
+    for (H2Connection c : List.copyOf(h2)) {
       c.channel().close(); // its streams were closed above: this close ends it at once
     }
   }
@@ -179,25 +182,11 @@ final class Worker {
   }
 
   void link(H2Connection c) {
-    c.next = h2;
-    c.prev = null;
-    if (h2 != null) {
-      h2.prev = c;
-    }
-    h2 = c;
+    h2.add(c);
   }
 
   void unlink(H2Connection c) {
-    if (c.prev != null) {
-      c.prev.next = c.next;
-    } else if (h2 == c) {
-      h2 = c.next;
-    }
-    if (c.next != null) {
-      c.next.prev = c.prev;
-    }
-    c.prev = null;
-    c.next = null;
+    h2.remove(c);
   }
 
   /** Closes the streams (tunnels, event streams) of {@code backend}, both sides; returns how many. */
