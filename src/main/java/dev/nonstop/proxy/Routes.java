@@ -168,17 +168,12 @@ public final class Routes {
     return null;
   }
 
-  /** The origin-form path of a request target (absolute-form is reduced to its path). */
+  /**
+   * The path of a request target: origin-form by now (an absolute-form target was made origin-form
+   * with its authority as Host, see {@link RequestRules}); {@code *} has none to route on.
+   */
   static String pathOf(String uri) {
-    if (uri.startsWith("/")) {
-      return uri;
-    }
-    int scheme = uri.indexOf("://");
-    if (scheme < 0) {
-      return "/"; // "*" or an authority: no path to route on
-    }
-    int slash = uri.indexOf('/', scheme + 3);
-    return slash < 0 ? "/" : uri.substring(slash);
+    return uri.startsWith("/") ? uri : "/";
   }
 
   /** The Host field's name: lower case, without port or a final dot; null when absent or empty. */
@@ -198,7 +193,8 @@ public final class Routes {
     if (h.endsWith(".")) {
       h = h.substring(0, h.length() - 1);
     }
-    return h.isEmpty() ? null : h.toLowerCase(Locale.ROOT);
+    // a '*' is no name's: "*.example.com" sent as a Host must not pass for a name under it
+    return h.isEmpty() || h.indexOf('*') >= 0 ? null : h.toLowerCase(Locale.ROOT);
   }
 
   static String normalPrefix(String p) {

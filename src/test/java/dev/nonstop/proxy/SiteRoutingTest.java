@@ -61,6 +61,8 @@ class SiteRoutingTest {
     assertThat(get("blog.example", "/e")).isEqualTo("200 blog GET /e 0");
     assertThat(get("a.b.shop.example", "/f")).as("a wildcard stands for one label")
         .startsWith("404 not found: no app here serves this host name");
+    assertThat(get("*.shop.example", "/f")).as("a '*' sent as a name is none")
+        .startsWith("404 ");
     assertThat(get("other.example", "/g")).startsWith("404 ");
     assertThat(get(null, "/h")).as("HTTP/1.1 without Host").startsWith("400 ");
     assertThat(shop.requests.get() + blog.requests.get()).isEqualTo(5);
