@@ -40,14 +40,29 @@ final class Adoption {
   /** The group kept warm for an instant rollback, while its keep-old time lasts. */
   final List<Found> warm;
   final List<Found> stray;
+  /**
+   * The release the live servers run when it is not the state's live one: a deploy was cut off
+   * (a crash, kill -9) after its switch and before it was done. Null otherwise.
+   */
+  final String cutOff;
 
-  private Adoption(List<Found> live, List<Found> warm, List<Found> stray) {
+  private Adoption(List<Found> live, List<Found> warm, List<Found> stray, String cutOff) {
     this.live = List.copyOf(live);
     this.warm = List.copyOf(warm);
     this.stray = List.copyOf(stray);
+    this.cutOff = cutOff;
   }
 
   static Adoption survey(StateDoc doc) {
+    return survey(doc, Duration.ZERO);
+  }
+
+  /**
+   * Sorts the saved servers still running into the live group, the group kept warm and strays.
+   * After a deploy cut off past its switch, the release it switched from is kept warm for {@code
+   * keepOld}, as a finished switch keeps it: the rollback stays instant.
+   */
+  static Adoption survey(StateDoc doc, Duration keepOld) {
     List<Found> live = new ArrayList<>();
     List<Found> warm = new ArrayList<>();
     List<Found> stray = new ArrayList<>();
@@ -65,11 +80,25 @@ final class Adoption {
       boolean stillWarm = Fleet.Role.WARM.name().equals(s.role()) && s.until() > now && s.id() != null;
       (wasLive ? live : stillWarm ? warm : stray).add(f);
     }
+    List<String> serving = live.stream().map(f -> f.saved().version()).distinct().toList();
+    String cutOff = serving.size() == 1 && doc.live() != null && !serving.get(0).equals(doc.live())
+        ? serving.get(0) : null;
+    if (cutOff != null && warm.isEmpty()) {
+      long until = now + keepOld.toMillis();
+      for (Found f : List.copyOf(stray)) {
+        StateDoc.SavedServer s = f.saved();
+        if (s.version().equals(doc.live()) && s.id() != null) {
+          stray.remove(f);
+          warm.add(new Found(new StateDoc.SavedServer(s.slot(), s.version(), s.port(), s.pid(), s.started(),
+              s.startTicks(), Fleet.Role.WARM.name(), s.id(), until), f.process()));
+        }
+      }
+    }
     if (warm.stream().map(f -> f.saved().version()).distinct().count() > 1) {
       stray.addAll(warm); // one warm group is one release; anything else is not one to switch back to
       warm.clear();
     }
-    return new Adoption(live, warm, stray);
+    return new Adoption(live, warm, stray, cutOff);
   }
 
   private static Optional<ProcessId> find(StateDoc.SavedServer s) {

@@ -129,13 +129,26 @@ final class App {
 
   /** Finds the servers an earlier run left and probes them: before the proxy accepts. */
   void survey() throws InterruptedException {
-    found = Adoption.survey(doc);
+    found = Adoption.survey(doc, config.keepOld());
     synchronized (this) {
       strays.addAll(found.stray);
     }
     checker = new HealthChecker(config.health());
     probed = Adoption.probe(found.live, checker, config.health().timeout());
     probedWarm = Adoption.probe(found.warm, checker, config.health().timeout());
+  }
+
+  /**
+   * {@code live}, or the release that serves after a deploy cut off past its switch: its servers
+   * are the ones taken over, and it is what clients get.
+   */
+  Release serving(Release live) {
+    if (found.cutOff == null) {
+      return live;
+    }
+    log.warn("{}: a deploy to {} was cut off after its switch: {} serves and stays live, {} is kept warm for"
+        + " a rollback", name(), found.cutOff, found.cutOff, live.version());
+    return new Release(found.cutOff);
   }
 
   /** The pool served first: the servers that passed their probe. */
@@ -176,7 +189,9 @@ final class App {
       throw new DeployException(r.message());
     }
     synchronized (this) {
-      StateDoc booted = doc.live() == null ? doc.withLive(live.version(), doc.previous()) : doc;
+      StateDoc booted = doc.live() == null ? doc.withLive(live.version(), doc.previous())
+          : !doc.live().equals(live.version()) ? doc.withLive(live.version(), doc.live()) // a cut-off deploy's
+          : doc;
       if (adopted.isEmpty() || booted.applied() == null) { // every server runs this file's settings
         booted = booted.withApplied(StateDoc.serverSettings(config));
       }

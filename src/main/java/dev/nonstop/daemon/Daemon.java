@@ -179,6 +179,7 @@ public final class Daemon implements Control, AutoCloseable {
     Startup.refuseTakenPorts(config, inheritedFd >= 0, taken != null);
     for (App app : apps.values()) {
       app.survey();
+      live.put(app, app.serving(live.get(app)));
     }
     tls = Startup.tls(config);
     // the servers that passed are in their pools before the first connection is accepted
