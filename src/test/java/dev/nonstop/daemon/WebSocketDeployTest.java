@@ -10,7 +10,7 @@ import dev.nonstop.deploy.DeployRequest;
 import dev.nonstop.deploy.Event;
 import dev.nonstop.deploy.Report;
 import dev.nonstop.proxy.WsClient;
-import java.net.ServerSocket;
+import dev.nonstop.instance.Ports;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -54,17 +54,11 @@ class WebSocketDeployTest {
     }
   }
 
-  private static int freePort() throws Exception {
-    try (ServerSocket s = new ServerSocket(0)) {
-      return s.getLocalPort();
-    }
-  }
-
   private void up(String extra) throws Exception {
     Path file = dir.resolve("nonstop.yml");
     Files.writeString(file, "app: chat\n"
-        + "listen: 127.0.0.1:" + freePort() + "\n"
-        + "admin: 127.0.0.1:" + freePort() + "\n"
+        + "listen: 127.0.0.1:" + Ports.free() + "\n"
+        + "admin: 127.0.0.1:" + Ports.free() + "\n"
         + "instances: 2\n"
         + "run: node server.js\n"
         + "workdir: " + APP + "\n"

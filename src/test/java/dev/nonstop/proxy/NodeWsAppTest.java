@@ -4,10 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.nonstop.instance.Ports;
 import java.io.File;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -37,7 +37,7 @@ class NodeWsAppTest {
     assumeTrue(onPath("node"), "no node on the PATH (scripts/install-test-tools.sh installs it): skipped");
     assumeTrue(Files.isDirectory(APP.resolve("node_modules/ws")),
         "no " + APP + "/node_modules (scripts/install-test-tools.sh runs npm ci there): skipped");
-    int port = freePort();
+    int port = Ports.free();
     address = new InetSocketAddress("127.0.0.1", port);
     ProcessBuilder pb = new ProcessBuilder("node", "server.js").directory(APP.toFile())
         .redirectErrorStream(true).redirectOutput(dir.resolve("node.log").toFile());
@@ -57,12 +57,6 @@ class NodeWsAppTest {
 
   private String log() throws IOException {
     return Files.readString(dir.resolve("node.log"), StandardCharsets.UTF_8);
-  }
-
-  private static int freePort() throws IOException {
-    try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
-      return s.getLocalPort();
-    }
   }
 
   private static boolean onPath(String command) {
