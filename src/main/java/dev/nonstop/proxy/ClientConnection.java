@@ -1,7 +1,7 @@
 package dev.nonstop.proxy;
 
-import dev.nonstop.pool.Backend;
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandler;
 import io.netty.channel.Channel;
@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.ChannelOption;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  * opened on this connection's event loop, so they call each other directly and nothing needs a
  * lock. Auto-read is off: the connection reads its next bytes only when the exchange can take them.
  */
-final class ClientConnection extends ChannelInboundHandlerAdapter {
+final class ClientConnection extends ChannelInboundHandlerAdapter implements Downstream {
   private static final Logger log = LoggerFactory.getLogger(ClientConnection.class);
   /** Lingering ends after this long without a byte from the client (nginx: 5 s)... */
   static final long LINGER_IDLE_NANOS = TimeUnit.SECONDS.toNanos(5);
@@ -62,7 +63,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private long idleNanos;
   private final long headNanos;
   private final long maxBody;
-  private final Exchange exchange;
+  final Exchange exchange;
   ChannelHandlerContext ctx;
   String clientIp;
   /** The client came over TLS: the backend hears X-Forwarded-Proto: https. */
@@ -88,12 +89,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
   private ArrayDeque<Object> queued;
 
   ClientConnection(Proxy proxy, Worker worker) {
-    this(proxy, worker, null);
-  }
-
-  /** A connection whose client is {@code clientIp} (null: its channel's remote address). */
-  ClientConnection(Proxy proxy, Worker worker, String clientIp) {
-    this.clientIp = clientIp;
     this.proxy = proxy;
     this.worker = worker;
     ProxyOptions o = proxy.options();
@@ -101,7 +96,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
     this.headNanos = o.requestHeaderTimeout().toNanos();
     this.maxBody = o.limits().maxBody();
     this.secure = o.front().secure();
-    this.exchange = new Exchange(this, o);
+    this.exchange = new Exchange(this, proxy, worker);
   }
 
   @Override
@@ -125,9 +120,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
    * (or h2c's preface check) put it in place on a connection active already.
    */
   void begin() {
-    if (clientIp == null) { // an HTTP/2 stream's is its connection's, given at its start
-      clientIp = clientIp(ctx.channel());
-    }
+    clientIp = clientIp(ctx.channel());
     worker.link(this);
     arm(Deadline.IDLE, idleNanos);
     if (worker.handOff != null) {
@@ -165,7 +158,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
    * hands on as raw bytes whatever it held; the connection's own deadlines stop (the tunnel has
    * its idle timeout).
    */
-  void tunnelOpened() {
+  @Override
+  public void tunnelOpened() {
     phase = Deadline.NONE;
     ChannelHandler decoder = ctx.pipeline().get(RequestDecoder.class);
     if (decoder != null) {
@@ -264,21 +258,91 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       reject(statusFor(result.cause()));
       return;
     }
-    if (!Headers.validFraming(req.headers())) {
-      reject(400);
-      return;
-    }
-    int problem = RequestRules.check(req);
+    int problem = refusal(req, maxBody);
     if (problem != RequestRules.OK) {
       reject(problem);
       return;
     }
-    long length = HttpUtil.getContentLength(req, 0L);
-    if (maxBody > 0 && length > maxBody) {
-      reject(413); // before anything reaches a backend
-      return;
+    exchange.start(req, began, HttpUtil.getContentLength(req, 0L));
+  }
+
+  /**
+   * Why a decoded request head is refused before anything reaches a backend (400, 413, 501, ...),
+   * or {@link RequestRules#OK}; for HTTP/1.1 and HTTP/2 alike.
+   */
+  static int refusal(HttpRequest req, long maxBody) {
+    if (!Headers.validFraming(req.headers())) {
+      return 400;
     }
-    exchange.start(req, began, length);
+    int problem = RequestRules.check(req);
+    if (problem != RequestRules.OK) {
+      return problem;
+    }
+    if (maxBody > 0 && HttpUtil.getContentLength(req, 0L) > maxBody) {
+      return 413;
+    }
+    return RequestRules.OK;
+  }
+
+  // ---- the exchange's side ----
+
+  @Override
+  public String clientIp() {
+    return clientIp;
+  }
+
+  @Override
+  public boolean secure() {
+    return secure;
+  }
+
+  @Override
+  public boolean handingOff() {
+    return handingOff;
+  }
+
+  @Override
+  public boolean closing() {
+    return closing;
+  }
+
+  @Override
+  public ByteBufAllocator alloc() {
+    return ctx.alloc();
+  }
+
+  @Override
+  public void write(ByteBuf bytes) {
+    ctx.write(bytes, ctx.voidPromise());
+  }
+
+  @Override
+  public void flush() {
+    ctx.flush();
+  }
+
+  @Override
+  public boolean writable() {
+    return ctx.channel().isWritable();
+  }
+
+  @Override
+  public void readMore() {
+    ctx.read();
+  }
+
+  @Override
+  public void cut() {
+    closing = true;
+    ctx.close(); // channelInactive tells the exchange
+  }
+
+  @Override
+  public void reset() {
+    // A reset, not a close: the kernel would otherwise keep the unsent bytes and go on offering
+    // them to a client that does not read (nginx's reset_timedout_connection).
+    ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
+    cut();
   }
 
   // ---- deadlines, drain ----
@@ -326,16 +390,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
       }
     }
     exchange.lastOnConnection();
-  }
-
-  /** Its server stopped: closes the stream of {@code b} this connection carries, if any. */
-  boolean cutStreamOf(Backend b) {
-    return exchange.cutStreamOf(b);
-  }
-
-  /** Drain deadline: ends the exchange bound to {@code b}, if any. */
-  boolean cancelIfBoundTo(Backend b) {
-    return exchange.cancelIfBoundTo(b);
   }
 
   // ---- ending ----
@@ -397,7 +451,8 @@ final class ClientConnection extends ChannelInboundHandlerAdapter {
    * The exchange is over and its response written: the connection ends with it when {@code close}
    * (lingering if the client is {@code stillSending}), else it takes the next request.
    */
-  void exchangeEnded(boolean close, boolean stillSending) {
+  @Override
+  public void exchangeEnded(boolean close, boolean stillSending) {
     if (close && stillSending) {
       lingerClose();
     } else {

@@ -7,8 +7,6 @@ import io.netty.buffer.ByteBuf;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelOption;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -71,7 +69,7 @@ final class Exchange implements ResponseReader.Sink {
     TUNNEL_IDLE
   }
 
-  private final ClientConnection client;
+  private final Downstream client;
   private final Proxy proxy;
   private final Worker worker;
   private final long responseNanos;
@@ -138,10 +136,11 @@ final class Exchange implements ResponseReader.Sink {
   private boolean flushBackend;
   private boolean flushClient;
 
-  Exchange(ClientConnection client, ProxyOptions o) {
+  Exchange(Downstream client, Proxy proxy, Worker worker) {
+    ProxyOptions o = proxy.options();
     this.client = client;
-    this.proxy = client.proxy;
-    this.worker = client.worker;
+    this.proxy = proxy;
+    this.worker = worker;
     this.responseNanos = o.responseTimeout().toNanos();
     this.ejectAfter = o.ejectAfter();
     this.maxBody = o.limits().maxBody();
@@ -187,7 +186,7 @@ final class Exchange implements ResponseReader.Sink {
     hasBody = chunked || contentLength > 0;
     requestChunked = chunked;
     requestDone = false;
-    keepAlive = HttpUtil.isKeepAlive(req) && !client.handingOff;
+    keepAlive = HttpUtil.isKeepAlive(req) && !client.handingOff();
     retryable = idempotent(req.method()) || h.contains(Headers.IDEMPOTENCY_KEY);
     status = 0;
     tries = 0;
@@ -228,7 +227,7 @@ final class Exchange implements ResponseReader.Sink {
     if (chunked) {
       h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED);
     }
-    Headers.addForwarded(h, client.clientIp, client.secure);
+    Headers.addForwarded(h, client.clientIp(), client.secure());
     if (hasBody) {
       windowMark = 0;
       bodyStalled = false;
@@ -291,7 +290,7 @@ final class Exchange implements ResponseReader.Sink {
     BackendConnection conn = conn();
     if (conn != null && attempt.headWritten) {
       if (conn.channel().isWritable()) {
-        client.ctx.read();
+        client.readMore();
       } else {
         clientPaused = true;
         bodyStalled = true;
@@ -333,7 +332,7 @@ final class Exchange implements ResponseReader.Sink {
     Pool pool = site.pool();
     Backend b = tries >= tried.length ? null
         : pool.isSplit()
-            ? pool.select(tried, tries, Headers.clientKey(request.headers(), client.clientIp)) // a canary: sticky
+            ? pool.select(tried, tries, Headers.clientKey(request.headers(), client.clientIp())) // a canary: sticky
             : pool.select(tried, tries);
     if (b == null) {
       replyLocal(tries == 0 ? 503 : 502);
@@ -427,7 +426,7 @@ final class Exchange implements ResponseReader.Sink {
     }
     if (!requestDone) {
       if (ch.isWritable()) {
-        client.ctx.read();
+        client.readMore();
       } else {
         clientPaused = true;
       }
@@ -466,7 +465,7 @@ final class Exchange implements ResponseReader.Sink {
     RetryPolicy.Decision d = RetryPolicy.decide(new RetryPolicy.Failure(timeout, a.reused,
         answered, answered && !headOnly, informational, a.headWritten,
         a.bodyWritten, !body.lost(), retryable, backend.isUsable(), tried.length - staleRetries,
-        client.closing));
+        client.closing()));
     if (d != RetryPolicy.Decision.RETRY_SAME_BACKEND) {
       backend.recordFailure(ejectAfter);
     }
@@ -496,8 +495,8 @@ final class Exchange implements ResponseReader.Sink {
       case CUT_RESPONSE:
         releaseBackend(status);
         writePendingHead();
-        client.ctx.flush();
-        client.ctx.close();
+        client.flush();
+        client.cut();
         break;
       case ANSWER_502:
       case ANSWER_504:
@@ -521,7 +520,6 @@ final class Exchange implements ResponseReader.Sink {
 
   @Override
   public void responseHead(ResponseReader r) {
-    ChannelHandlerContext ctx = client.ctx;
     int code = r.status;
     if (code == 101) { // the reader lets one through only to a request that asked to upgrade
       openTunnel(r);
@@ -532,11 +530,13 @@ final class Exchange implements ResponseReader.Sink {
         // Only to a client that waits for it, and once: it then sends its body.
         if (!informational && HttpUtil.is100ContinueExpected(request)) {
           informational = true;
-          ctx.writeAndFlush(Framing.CONTINUE.duplicate(), ctx.voidPromise());
+          client.write(Framing.CONTINUE.duplicate());
+          client.flush();
         }
       } else if (!http10) {
         // Others (103 Early Hints) go on as they came; an HTTP/1.0 client knows none.
-        ctx.writeAndFlush(r.takeHead().writeShort(0x0d0a), ctx.voidPromise());
+        client.write(r.takeHead().writeShort(0x0d0a));
+        client.flush();
       }
       return;
     }
@@ -599,7 +599,7 @@ final class Exchange implements ResponseReader.Sink {
     ByteBuf head = r.takeHead();
     head.writeBytes(Framing.UPGRADE_CONNECTION);
     head.writeCharSequence("upgrade: " + upgradeTo + "\r\n\r\n", java.nio.charset.StandardCharsets.US_ASCII);
-    client.ctx.write(head, client.ctx.voidPromise());
+    client.write(head);
     flushClient = true;
     lastActivity = proxy.clock.getAsLong();
     arm(Deadline.TUNNEL_IDLE, tunnelIdleNanos);
@@ -626,23 +626,23 @@ final class Exchange implements ResponseReader.Sink {
     if (state == State.UPGRADED) {
       lastActivity = proxy.clock.getAsLong();
     }
-    ChannelHandlerContext ctx = client.ctx;
+    Downstream c = client;
     flushClient = true;
     ByteBuf head = pendingHead;
     if (head != null) {
       pendingHead = null;
       if (!chunkOut && len <= head.writableBytes()) {
-        ctx.write(head.writeBytes(in, from, len), ctx.voidPromise());
+        c.write(head.writeBytes(in, from, len));
         return;
       }
-      ctx.write(head, ctx.voidPromise());
+      c.write(head);
     }
     if (chunkOut) {
-      ctx.write(Framing.chunkHeader(ctx.alloc(), len), ctx.voidPromise());
-      ctx.write(in.retainedSlice(from, len), ctx.voidPromise());
-      ctx.write(Framing.CRLF.duplicate(), ctx.voidPromise());
+      c.write(Framing.chunkHeader(c.alloc(), len));
+      c.write(in.retainedSlice(from, len));
+      c.write(Framing.CRLF.duplicate());
     } else {
-      ctx.write(in.retainedSlice(from, len), ctx.voidPromise());
+      c.write(in.retainedSlice(from, len));
     }
   }
 
@@ -654,7 +654,7 @@ final class Exchange implements ResponseReader.Sink {
     }
     writePendingHead();
     if (chunkOut) {
-      client.ctx.write(Framing.LAST_CHUNK.duplicate(), client.ctx.voidPromise());
+      client.write(Framing.LAST_CHUNK.duplicate());
     }
     flushClient = false;
     BackendConnection done = attempt.conn;
@@ -678,7 +678,7 @@ final class Exchange implements ResponseReader.Sink {
     ByteBuf h = pendingHead;
     if (h != null) {
       pendingHead = null;
-      client.ctx.write(h, client.ctx.voidPromise());
+      client.write(h);
     }
   }
 
@@ -689,12 +689,11 @@ final class Exchange implements ResponseReader.Sink {
     if (streaming) {
       writePendingHead();
     }
-    ChannelHandlerContext ctx = client.ctx;
     if (flushClient) {
       flushClient = false;
-      ctx.flush();
+      client.flush();
     }
-    if (ctx.channel().isWritable()) {
+    if (client.writable()) {
       c.channel().read();
     } else {
       backendPaused = true;
@@ -707,7 +706,7 @@ final class Exchange implements ResponseReader.Sink {
   void backendWritable(BackendConnection c) {
     if (c == conn() && clientPaused) {
       clientPaused = false;
-      client.ctx.read();
+      client.readMore();
     }
   }
 
@@ -741,18 +740,15 @@ final class Exchange implements ResponseReader.Sink {
         checkBodyRate();
         break;
       case SEND:
-        log.debug("client {} took none of its response for {} ms: reset", client.clientIp,
+        log.debug("client {} took none of its response for {} ms: reset", client.clientIp(),
             TimeUnit.NANOSECONDS.toMillis(sendNanos));
-        // A reset, not a close: the kernel would otherwise keep the unsent bytes and go on
-        // offering them to a client that does not read (nginx's reset_timedout_connection).
-        client.ctx.channel().config().setOption(ChannelOption.SO_LINGER, 0);
-        client.ctx.close(); // channelInactive releases the backend connection
+        client.reset(); // clientGone releases the backend connection
         break;
       case TUNNEL_IDLE:
         if (state == State.UPGRADED) {
           long idleSince = lastActivity;
           if (now - idleSince >= tunnelIdleNanos) {
-            log.debug("tunnel of {} idle for {} ms: closed", client.clientIp,
+            log.debug("tunnel of {} idle for {} ms: closed", client.clientIp(),
                 TimeUnit.NANOSECONDS.toMillis(tunnelIdleNanos));
             endStream(RequestListener.StreamEnd.PROXY);
           } else {
@@ -775,13 +771,13 @@ final class Exchange implements ResponseReader.Sink {
   /** A body-rate window ended: too few bytes end the request with 408, else a new window opens. */
   private void checkBodyRate() {
     if ((state != State.SENDING && state != State.AWAITING_HEAD) || requestDone
-        || client.closing) {
+        || client.closing()) {
       return;
     }
     // A client waiting for its 100 Continue sends nothing: the wait is the backend's, not its own.
     boolean ourWait = bodyStalled || (!informational && HttpUtil.is100ContinueExpected(request));
     if (!ourWait && bodyBytes - windowMark < bodyWindowBytes) {
-      log.debug("client {} sent {} body bytes in {} ms: 408", client.clientIp,
+      log.debug("client {} sent {} body bytes in {} ms: 408", client.clientIp(),
           bodyBytes - windowMark, TimeUnit.NANOSECONDS.toMillis(bodyWindowNanos));
       cancel(Cancel.BODY_TOO_SLOW);
       return;
@@ -831,13 +827,11 @@ final class Exchange implements ResponseReader.Sink {
     writePendingHead();
     detachBackend();
     phase = Deadline.NONE;
-    ChannelHandlerContext ctx = client.ctx;
-    ctx.flush();
-    client.closing = true; // nothing more is taken from this connection
+    client.flush();
     // Reported now, not when the close completes (later, on io_uring): whoever cut the stream
     // (a switch, a stopped server) finds it counted once its cut is done.
     end(state == State.STREAMING ? status : 0, false);
-    ctx.close();
+    client.cut(); // a stream has no next request on its connection
   }
 
   /** Why an exchange is ended before its backend is done with it. */
@@ -867,8 +861,8 @@ final class Exchange implements ResponseReader.Sink {
     if (state == State.STREAMING) {
       releaseBackend(status);
       writePendingHead();
-      client.ctx.flush();
-      client.ctx.close();
+      client.flush();
+      client.cut();
       return;
     }
     if (why == Cancel.DRAIN_TIMEOUT) {
@@ -896,7 +890,7 @@ final class Exchange implements ResponseReader.Sink {
 
   private void replyLocal(int s, ByteBuf res, boolean close) {
     state = State.ANSWERED;
-    client.ctx.write(res, client.ctx.voidPromise());
+    client.write(res);
     finish(s, true, close);
   }
 

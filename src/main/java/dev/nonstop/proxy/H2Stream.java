@@ -1,460 +1,215 @@
 package dev.nonstop.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.ChannelDuplexHandler;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelPromise;
+import io.netty.buffer.ByteBufAllocator;
 import io.netty.handler.codec.http.DefaultHttpContent;
-import io.netty.handler.codec.http.DefaultHttpHeadersFactory;
-import io.netty.handler.codec.http.DefaultHttpRequest;
 import io.netty.handler.codec.http.DefaultLastHttpContent;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpHeaders;
-import io.netty.handler.codec.http.HttpHeadersFactory;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpResponseStatus;
-import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.HttpRequest;
+import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
-import io.netty.handler.codec.http2.DefaultHttp2DataFrame;
-import io.netty.handler.codec.http2.DefaultHttp2Headers;
-import io.netty.handler.codec.http2.DefaultHttp2HeadersFrame;
-import io.netty.handler.codec.http2.DefaultHttp2ResetFrame;
-import io.netty.handler.codec.http2.Http2DataFrame;
 import io.netty.handler.codec.http2.Http2Error;
 import io.netty.handler.codec.http2.Http2Headers;
-import io.netty.handler.codec.http2.Http2HeadersFrame;
-import io.netty.util.AsciiString;
-import io.netty.util.ByteProcessor;
-import io.netty.util.ReferenceCountUtil;
-import java.util.Map;
+import io.netty.handler.codec.http2.Http2Stream;
 
 /**
- * Makes one HTTP/2 stream look like an HTTP/1.1 connection that carries one request, so that its
- * {@link ClientConnection} and {@link Exchange} are the very ones of HTTP/1.1: the same retries,
- * drain, limits, streams and metrics.
+ * One HTTP/2 stream: the client side of the one {@link Exchange} it carries, the same exchange as
+ * an HTTP/1.1 request's, with the same retries, drain, limits and metrics. Its frames come from its
+ * {@link H2Connection}, which writes the frames its response becomes ({@link H2Frames}).
  *
- * <p>Inbound, the request's HEADERS become an HTTP/1.1 request head (the {@code :authority} its
- * Host, {@code cookie} fields joined into one), DATA its body parts, and trailing HEADERS its last
- * part. Outbound, the HTTP/1.1 bytes the exchange writes (the backend's head and body as they
- * came, or a local answer) are read back into HEADERS and DATA frames: the head's hop-by-hop
- * fields dropped, a chunked body unchunked, and the end of the body (its length, its last chunk,
- * or none for HEAD, 204 and 304) ending the stream. Body bytes move as slices of the backend's
- * buffers: no copy. Event-loop confined, as its connection is.
+ * <p>Backpressure, both ways through HTTP/2's flow control: the request body's bytes are given
+ * back to the client's window only when the exchange can take more of them ({@link #readMore}); the
+ * response is read from the backend only while the stream's window and the connection take more
+ * ({@link #writable}). Event-loop confined, as its connection is.
  */
-final class H2Stream extends ChannelDuplexHandler {
-  private static final HttpHeadersFactory HEADERS = DefaultHttpHeadersFactory.headersFactory()
-      .withNameValidation(false).withValueValidation(false); // HPACK decoding validated them
-
-  private enum Out {
-    /** Before a response head (or after an interim one). */
-    HEAD,
-    /** {@link #remaining} body bytes of a response with a length. */
-    FIXED,
-    /** A chunk-size line. */
-    CHUNK_SIZE,
-    /** {@link #remaining} bytes of a chunk. */
-    CHUNK_DATA,
-    /** The CRLF after a chunk's bytes. */
-    CHUNK_END,
-    /** Trailer lines after the last chunk, up to an empty line. */
-    TRAILERS,
-    /** The response is whole: the stream has ended. */
-    DONE
-  }
-
-  /** The request was HEAD: its response has no body, whatever its Content-Length says. */
-  private boolean head;
+final class H2Stream implements Downstream, H2Frames.Sink {
+  private final H2Connection conn;
+  private final Http2Stream stream;
+  final Exchange exchange;
+  private final H2Frames response = new H2Frames(this);
   /** A request head came: later HEADERS are its trailers. */
-  private boolean requestStarted;
+  private boolean started;
+  /** Request body bytes passed on, not yet given back to the client's window. */
+  private int unconsumed;
+  /** The stream is closed, or being reset: nothing more goes out on it. */
+  private boolean closed;
 
-  private Out out = Out.HEAD;
-  private long remaining;
-  /** The start of a line (a head, a chunk-size line, a trailer) whose end has not come yet. */
-  private ByteBuf partial;
-  private Http2Headers trailers;
-
-  // ---- the request ----
-
-  @Override
-  public void channelRead(ChannelHandlerContext ctx, Object msg) {
-    if (msg instanceof Http2HeadersFrame f) {
-      if (!requestStarted) {
-        requestStarted = true;
-        startRequest(ctx, f);
-      } else { // trailers
-        LastHttpContent last = new DefaultLastHttpContent(Unpooled.EMPTY_BUFFER, HEADERS);
-        copyFields(f.headers(), last.trailingHeaders());
-        ctx.fireChannelRead(last);
-      }
-    } else if (msg instanceof Http2DataFrame f) {
-      ByteBuf data = f.content(); // its ownership goes on with the part
-      ctx.fireChannelRead(f.isEndStream() ? new DefaultLastHttpContent(data, HEADERS)
-          : new DefaultHttpContent(data));
-    } else {
-      ReferenceCountUtil.release(msg); // the codec handles resets and window updates itself
-    }
+  H2Stream(H2Connection conn, Http2Stream stream) {
+    this.conn = conn;
+    this.stream = stream;
+    this.exchange = new Exchange(this, conn.proxy, conn.worker);
   }
 
-  private void startRequest(ChannelHandlerContext ctx, Http2HeadersFrame f) {
-    Http2Headers h2 = f.headers();
-    CharSequence method = h2.method();
-    CharSequence path = h2.path();
-    if (method == null || path == null) {
-      ctx.writeAndFlush(new DefaultHttp2ResetFrame(Http2Error.PROTOCOL_ERROR));
-      ctx.close();
+  // ---- from the client ----
+
+  /** A HEADERS frame: the request's head, or its trailers. */
+  void headersRead(Http2Headers headers, boolean endStream) {
+    if (started) {
+      if (exchange.wantsBody()) {
+        exchange.content(H2Frames.trailers(headers));
+        exchange.flushBackend();
+      }
       return;
     }
-    HttpMethod m = HttpMethod.valueOf(method.toString());
-    head = HttpMethod.HEAD.equals(m);
-    HttpHeaders h = HEADERS.newHeaders();
-    copyFields(h2, h);
-    CharSequence authority = h2.authority();
-    if (authority != null) {
-      h.set(HttpHeaderNames.HOST, authority); // it wins over a Host field that says otherwise
-    }
-    if (!f.isEndStream() && !h.contains(HttpHeaderNames.CONTENT_LENGTH)) {
-      h.set(HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderValues.CHUNKED); // a body of no told length
-    }
-    ctx.fireChannelRead(new DefaultHttpRequest(HttpVersion.HTTP_1_1, m, path.toString(), h));
-    if (f.isEndStream()) {
-      ctx.fireChannelRead(LastHttpContent.EMPTY_LAST_CONTENT);
-    }
-  }
-
-  /** The regular fields of {@code from}; cookie fields become one, as HTTP/1.1 wants. */
-  private static void copyFields(Http2Headers from, HttpHeaders to) {
-    StringBuilder cookie = null;
-    for (Map.Entry<CharSequence, CharSequence> e : from) {
-      CharSequence name = e.getKey();
-      if (name.length() > 0 && name.charAt(0) == ':') {
-        continue;
-      }
-      if (HttpHeaderNames.COOKIE.contentEqualsIgnoreCase(name)) {
-        cookie = cookie == null ? new StringBuilder(e.getValue()) : cookie.append("; ").append(e.getValue());
-      } else {
-        to.add(name, e.getValue());
-      }
-    }
-    if (cookie != null) {
-      to.set(HttpHeaderNames.COOKIE, cookie.toString());
-    }
-  }
-
-  // ---- the response ----
-
-  @Override
-  public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) {
-    if (!(msg instanceof ByteBuf)) {
-      ctx.write(msg, promise);
+    started = true;
+    Proxy proxy = conn.proxy;
+    long began = proxy.clock.getAsLong();
+    HttpRequest req = H2Frames.request(headers, endStream);
+    if (req == null) {
+      conn.reset(stream, Http2Error.PROTOCOL_ERROR);
       return;
     }
-    ByteBuf in = (ByteBuf) msg;
-    if (partial != null) { // a line cut in two by the writes: rare, and small
-      ByteBuf joined = ctx.alloc().buffer(partial.readableBytes() + in.readableBytes());
-      joined.writeBytes(partial).writeBytes(in);
-      partial.release();
-      in.release();
-      partial = null;
-      in = joined;
+    boolean isHead = HttpMethod.HEAD.equals(req.method());
+    response.expect(isHead);
+    int problem = ClientConnection.refusal(req, proxy.options().limits().maxBody());
+    if (problem != RequestRules.OK) {
+      write(Replies.plain(problem, /* close= */ false, isHead));
+      flush();
+      exchangeEnded(false, !endStream);
+      proxy.fallbackListener().completed(null, problem, proxy.clock.getAsLong() - began, true);
+      return;
     }
-    Object frame = null;
-    try {
-      while (in.isReadable() && out != Out.DONE) {
-        Object f = next(in);
-        if (f == null) {
-          partial = in.readRetainedSlice(in.readableBytes()); // waits for the rest of its line
-          break;
-        }
-        if (frame != null) {
-          ctx.write(frame, ctx.voidPromise());
-        }
-        frame = f;
-      }
-    } finally {
-      in.release();
+    exchange.start(req, began, HttpUtil.getContentLength(req, 0L));
+    if (endStream && exchange.wantsBody()) {
+      exchange.content(LastHttpContent.EMPTY_LAST_CONTENT);
     }
-    if (frame != null) {
-      ctx.write(frame, promise);
-    } else {
-      promise.trySuccess(); // nothing went out for it: its bytes are taken in
-    }
-  }
-
-  /** The next frame from {@code in}, or null when it needs more bytes. */
-  private Object next(ByteBuf in) {
-    while (true) {
-      switch (out) {
-        case HEAD: {
-          ByteBuf headBytes = line(in, true);
-          if (headBytes == null) {
-            return null;
-          }
-          try {
-            return responseHead(headBytes);
-          } finally {
-            headBytes.release();
-          }
-        }
-        case FIXED: {
-          int n = (int) Math.min(remaining, in.readableBytes());
-          remaining -= n;
-          boolean end = remaining == 0;
-          if (end) {
-            out = Out.DONE;
-          }
-          return new DefaultHttp2DataFrame(in.readRetainedSlice(n), end);
-        }
-        case CHUNK_SIZE: {
-          ByteBuf sizeLine = line(in, false);
-          if (sizeLine == null) {
-            return null;
-          }
-          long size = chunkSize(sizeLine);
-          sizeLine.release();
-          if (size == 0) {
-            out = Out.TRAILERS;
-            trailers = null;
-          } else {
-            remaining = size;
-            out = Out.CHUNK_DATA;
-          }
-          continue;
-        }
-        case CHUNK_DATA: {
-          int n = (int) Math.min(remaining, in.readableBytes());
-          remaining -= n;
-          if (remaining == 0) {
-            out = Out.CHUNK_END;
-          }
-          return new DefaultHttp2DataFrame(in.readRetainedSlice(n), false);
-        }
-        case CHUNK_END: {
-          ByteBuf crlf = line(in, false);
-          if (crlf == null) {
-            return null;
-          }
-          crlf.release();
-          out = Out.CHUNK_SIZE;
-          continue;
-        }
-        case TRAILERS: {
-          ByteBuf field = line(in, false);
-          if (field == null) {
-            return null;
-          }
-          try {
-            if (field.isReadable()) {
-              if (trailers == null) {
-                trailers = new DefaultHttp2Headers(false);
-              }
-              addField(trailers, field);
-              continue;
-            }
-          } finally {
-            field.release();
-          }
-          out = Out.DONE;
-          Http2Headers t = trailers;
-          trailers = null;
-          return t == null ? new DefaultHttp2DataFrame(Unpooled.EMPTY_BUFFER, true)
-              : new DefaultHttp2HeadersFrame(t, true);
-        }
-        default:
-          in.skipBytes(in.readableBytes());
-          return null;
-      }
-    }
-  }
-
-  /** A response head, whole: its HEADERS frame, and the state for what follows. */
-  private Object responseHead(ByteBuf bytes) {
-    // One copy of the head; names and values are views of it (the response reader checked it).
-    byte[] b = ByteBufUtil.getBytes(bytes);
-    int n = b.length;
-    int eol = indexOf(b, 0, n, (byte) '\n');
-    // "HTTP/1.1 200 OK": the status is the three digits after the first space
-    int space = indexOf(b, 0, eol, (byte) ' ');
-    int status = (b[space + 1] - '0') * 100 + (b[space + 2] - '0') * 10 + (b[space + 3] - '0');
-    Http2Headers h = new DefaultHttp2Headers(false);
-    h.status(HttpResponseStatus.valueOf(status).codeAsText());
-    long length = -1;
-    boolean chunked = false;
-    for (int at = eol + 1; at < n; ) {
-      int end = indexOf(b, at, n, (byte) '\n');
-      if (end < 0) {
-        end = n;
-      }
-      int stop = end;
-      while (stop > at && (b[stop - 1] == '\r' || b[stop - 1] == '\n')) {
-        stop--;
-      }
-      int colon = indexOf(b, at, stop, (byte) ':');
-      if (colon > at) {
-        AsciiString name = name(b, at, colon);
-        int v = colon + 1;
-        while (v < stop && (b[v] == ' ' || b[v] == '\t')) {
-          v++;
-        }
-        int ve = stop;
-        while (ve > v && (b[ve - 1] == ' ' || b[ve - 1] == '\t')) {
-          ve--;
-        }
-        AsciiString value = new AsciiString(b, v, ve - v, false);
-        if (HttpHeaderNames.TRANSFER_ENCODING.contentEquals(name)) {
-          chunked = true; // the response reader let only chunked through
-        } else if (HttpHeaderNames.CONTENT_LENGTH.contentEquals(name)) {
-          length = value.parseLong();
-          h.add(name, value);
-        } else if (!hopByHop(name)) {
-          h.add(name, value);
-        }
-      }
-      at = end + 1;
-    }
-    if (status < 200) {
-      return new DefaultHttp2HeadersFrame(h, false); // an interim answer: the real one follows
-    }
-    if (head || status == 204 || status == 304 || (!chunked && length <= 0)) {
-      out = Out.DONE;
-      return new DefaultHttp2HeadersFrame(h, true);
-    }
-    if (chunked) {
-      out = Out.CHUNK_SIZE;
-    } else {
-      out = Out.FIXED;
-      remaining = length;
-    }
-    return new DefaultHttp2HeadersFrame(h, false);
-  }
-
-  /** Common response fields, lower case, shared: most heads need no name of their own. */
-  private static final AsciiString[] COMMON = {HttpHeaderNames.CONTENT_TYPE,
-      HttpHeaderNames.CONTENT_LENGTH, HttpHeaderNames.DATE, HttpHeaderNames.SERVER,
-      HttpHeaderNames.CACHE_CONTROL, HttpHeaderNames.ETAG, HttpHeaderNames.LAST_MODIFIED,
-      HttpHeaderNames.VARY, HttpHeaderNames.SET_COOKIE, HttpHeaderNames.LOCATION,
-      HttpHeaderNames.EXPIRES, HttpHeaderNames.ACCEPT_RANGES, HttpHeaderNames.CONTENT_ENCODING,
-      HttpHeaderNames.TRANSFER_ENCODING, HttpHeaderNames.CONNECTION, HttpHeaderNames.KEEP_ALIVE,
-      HttpHeaderNames.AGE, HttpHeaderNames.X_FRAME_OPTIONS, AsciiString.cached("x-powered-by"),
-      AsciiString.cached("strict-transport-security"), HttpHeaderNames.CONTENT_SECURITY_POLICY};
-
-  /** The field name in {@code b[from, to)}, lower case, trimmed. */
-  private static AsciiString name(byte[] b, int from, int to) {
-    while (to > from && (b[to - 1] == ' ' || b[to - 1] == '\t')) {
-      to--;
-    }
-    int len = to - from;
-    for (AsciiString c : COMMON) {
-      if (c.length() == len && equalsIgnoreCase(c, b, from)) {
-        return c;
-      }
-    }
-    byte[] lower = new byte[len];
-    for (int i = 0; i < len; i++) {
-      byte x = b[from + i];
-      lower[i] = x >= 'A' && x <= 'Z' ? (byte) (x + 32) : x;
-    }
-    return new AsciiString(lower, false);
-  }
-
-  private static boolean equalsIgnoreCase(AsciiString lower, byte[] b, int from) {
-    for (int i = 0; i < lower.length(); i++) {
-      byte x = b[from + i];
-      if (x >= 'A' && x <= 'Z') {
-        x += 32;
-      }
-      if (lower.byteAt(i) != x) {
-        return false;
-      }
-    }
-    return true;
-  }
-
-  private static int indexOf(byte[] b, int from, int to, byte x) {
-    for (int i = from; i < to; i++) {
-      if (b[i] == x) {
-        return i;
-      }
-    }
-    return -1;
   }
 
   /**
-   * Whether {@code name} is a hop-by-hop field still in the head: the exchange dropped the
-   * backend's own (see {@link ResponseReader}) and wrote only its framing and Connection, which
-   * HTTP/2 forbids.
+   * A DATA frame's bytes (the codec releases {@code data} after this call): passed on to the
+   * exchange. Returns how many bytes go back to the client's window at once: the padding, and
+   * bytes nobody wants; the others go back once the exchange took them in ({@link #readMore}).
    */
-  private static boolean hopByHop(AsciiString name) {
-    return HttpHeaderNames.CONNECTION.contentEquals(name);
+  int dataRead(ByteBuf data, int padding, boolean endStream) {
+    int n = data.readableBytes();
+    if (!exchange.wantsBody()) {
+      return n + padding; // answered already: the rest of its body is dropped
+    }
+    HttpContent part = endStream ? new DefaultLastHttpContent(data.retain())
+        : new DefaultHttpContent(data.retain());
+    exchange.content(part);
+    exchange.flushBackend();
+    if (endStream) {
+      // The whole body is here and bounded by the window: nothing to hold the client back from.
+      int back = unconsumed + n + padding;
+      unconsumed = 0;
+      return back;
+    }
+    unconsumed += n;
+    if (exchange.wantsBody()) {
+      exchange.readMoreBody();
+    } else {
+      readMore();
+    }
+    return padding;
   }
 
-  private static void addField(Http2Headers to, ByteBuf field) {
-    String s = field.toString(java.nio.charset.StandardCharsets.ISO_8859_1);
-    int colon = s.indexOf(':');
-    if (colon > 0) {
-      AsciiString name = new AsciiString(s.substring(0, colon).trim()).toLowerCase();
-      if (!hopByHop(name)) {
-        to.add(name, s.substring(colon + 1).trim());
-      }
-    }
+  /** The stream closed (its end both ways, a reset either way, the connection's end). */
+  void closed() {
+    closed = true;
+    unconsumed = 0; // the codec gives unconsumed bytes back to the connection's window itself
+    exchange.clientGone();
+    response.release();
   }
 
-  private static long chunkSize(ByteBuf line) {
-    long size = 0;
-    for (int i = line.readerIndex(); i < line.writerIndex(); i++) {
-      int d = Character.digit(line.getByte(i), 16);
-      if (d < 0) {
-        break; // ';' starts an extension; the reader checked the size already
-      }
-      size = size * 16 + d;
-    }
-    return size;
-  }
+  // ---- the exchange's side ----
 
-  /**
-   * The next line of {@code in} (with {@code untilEmptyLine}, everything up to and with the empty
-   * line that ends a head), without its line end; or null when it is not whole yet, nothing
-   * consumed. The caller releases what it gets.
-   */
-  private static ByteBuf line(ByteBuf in, boolean untilEmptyLine) {
-    int end = untilEmptyLine ? headEnd(in) : in.forEachByte(ByteProcessor.FIND_LF);
-    if (end < 0) {
-      return null;
-    }
-    ByteBuf line = in.readRetainedSlice(end + 1 - in.readerIndex());
-    if (!untilEmptyLine) { // without its CR LF
-      int len = line.readableBytes();
-      while (len > 0 && (line.getByte(line.readerIndex() + len - 1) == '\n'
-          || line.getByte(line.readerIndex() + len - 1) == '\r')) {
-        len--;
-      }
-      line.writerIndex(line.readerIndex() + len);
-    }
-    return line;
-  }
-
-  /** The index of the LF that ends the head (its empty line), or -1. */
-  private static int headEnd(ByteBuf b) {
-    int from = b.readerIndex();
-    int to = b.writerIndex();
-    for (int i = b.indexOf(from, to, (byte) '\n'); i >= 0; i = b.indexOf(i + 1, to, (byte) '\n')) {
-      if (i + 1 < to && b.getByte(i + 1) == '\n') {
-        return i + 1;
-      }
-      if (i + 2 < to && b.getByte(i + 1) == '\r' && b.getByte(i + 2) == '\n') {
-        return i + 2;
-      }
-    }
-    return -1;
+  @Override
+  public String clientIp() {
+    return conn.clientIp;
   }
 
   @Override
-  public void handlerRemoved(ChannelHandlerContext ctx) {
-    if (partial != null) {
-      partial.release();
-      partial = null;
+  public boolean secure() {
+    return conn.secure;
+  }
+
+  @Override
+  public boolean handingOff() {
+    return false; // a hand-off ends the connection with GOAWAY, not its responses
+  }
+
+  @Override
+  public boolean closing() {
+    return closed;
+  }
+
+  @Override
+  public ByteBufAllocator alloc() {
+    return conn.ctx.alloc();
+  }
+
+  @Override
+  public void write(ByteBuf bytes) {
+    response.write(bytes);
+  }
+
+  @Override
+  public void flush() {
+    conn.flush();
+  }
+
+  @Override
+  public boolean writable() {
+    return conn.writable(stream);
+  }
+
+  @Override
+  public void readMore() {
+    int n = unconsumed;
+    if (n > 0 && !closed) {
+      unconsumed = 0;
+      conn.consumed(stream, n);
+    }
+  }
+
+  @Override
+  public void cut() {
+    if (!closed) {
+      closed = true;
+      conn.reset(stream, Http2Error.CANCEL); // its close tells the exchange
+    }
+  }
+
+  @Override
+  public void reset() {
+    cut();
+  }
+
+  @Override
+  public void tunnelOpened() {
+    // HTTP/2 requests ask for no upgrade: the exchange opens no tunnel for them
+  }
+
+  @Override
+  public void exchangeEnded(boolean close, boolean stillSending) {
+    flush();
+    if (stillSending && !closed) {
+      // Answered before the request's end: the client may stop sending (RFC 9113, 8.1), once
+      // the answer is out; until then what it sends is dropped as it comes.
+      conn.resetOnceSent(stream);
+    }
+    if (close && conn.proxy.memory.isShort()) {
+      conn.goAway(); // no new work from this connection either
+    }
+  }
+
+  // ---- the response's frames ----
+
+  @Override
+  public void headers(Http2Headers headers, boolean endStream) {
+    if (!closed) {
+      conn.writeHeaders(stream, headers, endStream);
+    }
+  }
+
+  @Override
+  public void data(ByteBuf data, boolean endStream) {
+    if (closed) {
+      data.release();
+    } else {
+      conn.writeData(stream, data, endStream);
     }
   }
 }

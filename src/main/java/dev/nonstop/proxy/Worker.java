@@ -15,6 +15,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.function.LongSupplier;
 
 /**
@@ -28,7 +29,7 @@ final class Worker {
   private final ByteBuffer probe = ByteBuffer.allocateDirect(1);
   /** Head of the intrusive list of this loop's client connections. */
   private ClientConnection connections;
-  /** This loop's HTTP/2 connections (their streams are among the connections above). */
+  /** This loop's HTTP/2 connections: each keeps its streams. */
   private final Set<H2Connection> h2 = new HashSet<>();
   /** The hand-off under way, or null: connections opened from now on end like the others. */
   HandOff handOff;
@@ -79,6 +80,12 @@ final class Worker {
       f.checkDeadline(now);
       f = next;
     }
+    for (H2Connection c : List.copyOf(h2)) {
+      c.forEachExchange(e -> {
+        e.checkDeadline(now);
+        return false;
+      });
+    }
     HandOff h = handOff;
     if (h != null && h.due(now)) {
       cutAll(h);
@@ -110,7 +117,7 @@ final class Worker {
       f = next;
     }
     for (H2Connection c : List.copyOf(h2)) {
-      c.channel().close(); // its streams were closed above: this close ends it at once
+      c.channel().close(); // its streams end with it
     }
   }
 
@@ -191,24 +198,30 @@ final class Worker {
 
   /** Closes the streams (tunnels, event streams) of {@code backend}, both sides; returns how many. */
   int cutStreams(Backend backend) {
-    return forEachConnection(f -> f.cutStreamOf(backend));
+    return forEachExchange(e -> e.cutStreamOf(backend));
   }
 
   /** Cancels the exchanges bound to {@code backend}; returns how many. */
   int cancel(Backend backend) {
-    return forEachConnection(f -> f.cancelIfBoundTo(backend));
+    return forEachExchange(e -> e.cancelIfBoundTo(backend));
   }
 
-  /** Runs {@code action} on every client connection (it may close them); returns how many said true. */
-  private int forEachConnection(java.util.function.Predicate<ClientConnection> action) {
+  /**
+   * Runs {@code action} on the exchange of every client connection and HTTP/2 stream (it may end
+   * them); returns how many said true.
+   */
+  private int forEachExchange(Predicate<Exchange> action) {
     int n = 0;
     ClientConnection f = connections;
     while (f != null) {
       ClientConnection next = f.next;
-      if (action.test(f)) {
+      if (action.test(f.exchange)) {
         n++;
       }
       f = next;
+    }
+    for (H2Connection c : List.copyOf(h2)) {
+      n += c.forEachExchange(action);
     }
     return n;
   }
