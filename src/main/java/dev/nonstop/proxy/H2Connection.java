@@ -21,6 +21,7 @@ import io.netty.handler.codec.http2.Http2Stream;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
+import java.util.ArrayDeque;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Predicate;
 import org.slf4j.Logger;
@@ -52,6 +53,8 @@ final class H2Connection extends Http2ConnectionHandler
   static final int MAX_HEADER_LIST = RequestDecoder.MAX_INITIAL_LINE + RequestDecoder.MAX_HEADER_SIZE;
   static final int MAX_RESETS = 200;
   static final int RESET_WINDOW_SECONDS = 30;
+  /** Stream objects a connection keeps for its next streams, at most. */
+  private static final int SPARE_STREAMS = 8;
   /** Flushes of streams that make one write to the socket, at most. */
   private static final int FLUSHES_PER_WRITE = 64;
 
@@ -60,6 +63,8 @@ final class H2Connection extends Http2ConnectionHandler
   final String clientIp;
   final boolean secure;
   private final Http2Connection.PropertyKey streamKey;
+  /** Stream objects of streams that ended, for the next ones: a stream then allocates none. */
+  private final ArrayDeque<H2Stream> spare = new ArrayDeque<>(SPARE_STREAMS);
   ChannelHandlerContext ctx;
 
   private H2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
@@ -75,7 +80,10 @@ final class H2Connection extends Http2ConnectionHandler
       public void onStreamClosed(Http2Stream stream) {
         H2Stream s = stream.removeProperty(streamKey);
         if (s != null) {
-          s.closed();
+          s.closed(); // its exchange ends with it
+          if (spare.size() < SPARE_STREAMS) {
+            spare.push(s);
+          }
         }
       }
     });
@@ -251,7 +259,11 @@ final class H2Connection extends Http2ConnectionHandler
     }
     H2Stream s = stream.getProperty(streamKey);
     if (s == null) {
-      s = new H2Stream(this, stream);
+      s = spare.poll();
+      if (s == null) {
+        s = new H2Stream(this);
+      }
+      s.open(stream);
       stream.setProperty(streamKey, s);
     }
     s.headersRead(headers, endOfStream);

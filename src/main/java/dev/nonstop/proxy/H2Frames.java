@@ -41,6 +41,9 @@ final class H2Frames {
     void data(ByteBuf data, boolean endStream);
   }
 
+  /** Fields a response head has, about: the size of its headers' table. */
+  private static final int HEAD_FIELDS = 8;
+
   private final Sink sink;
   /** The request was HEAD: its response has no body, whatever its Content-Length says. */
   private boolean head;
@@ -49,9 +52,13 @@ final class H2Frames {
     this.sink = sink;
   }
 
-  /** The response to come answers a HEAD request when {@code head}. */
+  /** A response is to come, for a HEAD request when {@code head}: nothing of another is kept. */
   void expect(boolean head) {
     this.head = head;
+    release();
+    out = Out.HEAD;
+    remaining = 0;
+    trailers = null;
   }
 
   // ---- the request ----
@@ -263,7 +270,7 @@ final class H2Frames {
     // "HTTP/1.1 200 OK": the status is the three digits after the first space
     int space = indexOf(b, 0, eol, (byte) ' ');
     int status = (b[space + 1] - '0') * 100 + (b[space + 2] - '0') * 10 + (b[space + 3] - '0');
-    Http2Headers h = new DefaultHttp2Headers(false);
+    Http2Headers h = new DefaultHttp2Headers(false, HEAD_FIELDS);
     h.status(HttpResponseStatus.valueOf(status).codeAsText());
     long length = -1;
     boolean chunked = false;

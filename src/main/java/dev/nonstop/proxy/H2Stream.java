@@ -25,7 +25,7 @@ import io.netty.handler.codec.http2.Http2Stream;
  */
 final class H2Stream implements Downstream, H2Frames.Sink {
   private final H2Connection conn;
-  private final Http2Stream stream;
+  private Http2Stream stream;
   final Exchange exchange;
   private final H2Frames response = new H2Frames(this);
   /** A request head came: later HEADERS are its trailers. */
@@ -35,10 +35,21 @@ final class H2Stream implements Downstream, H2Frames.Sink {
   /** The stream is closed, or being reset: nothing more goes out on it. */
   private boolean closed;
 
-  H2Stream(H2Connection conn, Http2Stream stream) {
+  H2Stream(H2Connection conn) {
     this.conn = conn;
-    this.stream = stream;
     this.exchange = new Exchange(this, conn.proxy, conn.worker);
+  }
+
+  /**
+   * Takes on a new stream. A stream object, with its exchange, serves one stream after another on
+   * its connection, as an HTTP/1.1 connection's exchange serves one request after another.
+   */
+  void open(Http2Stream s) {
+    stream = s;
+    started = false;
+    unconsumed = 0;
+    closed = false;
+    response.expect(false);
   }
 
   // ---- from the client ----

@@ -107,6 +107,59 @@ class Http2Test {
   }
 
   @Test
+  void streamsAfterOneTheClientResetMidResponseGetTheirOwnWholeAnswers() throws Exception {
+    FakeBackend app = closeLater(new FakeBackend("a"));
+    CountDownLatch reset = new CountDownLatch(1);
+    app.handler = ex -> {
+      String path = ex.getRequestURI().getPath();
+      byte[] body = ("a " + ex.getRequestMethod() + " " + path).getBytes(StandardCharsets.UTF_8);
+      if (path.equals("/slow")) {
+        ex.sendResponseHeaders(200, 0); // a body of no told length: chunked
+        OutputStream out = ex.getResponseBody();
+        out.write("first part ".getBytes(StandardCharsets.UTF_8));
+        out.flush();
+        try {
+          reset.await(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+          Thread.currentThread().interrupt();
+        }
+        out.write("the rest nobody reads".getBytes(StandardCharsets.UTF_8));
+      } else if (ex.getRequestMethod().equals("HEAD")) {
+        ex.getResponseHeaders().set("Content-Length", "999");
+        ex.sendResponseHeaders(200, -1);
+      } else {
+        ex.sendResponseHeaders(200, body.length);
+        ex.getResponseBody().write(body);
+      }
+      ex.close();
+    };
+    Proxy proxy = h2c(app, TestTransport.options());
+    try (H2Wire h2 = new H2Wire(proxy.address())) {
+      h2.headers(1, H2Wire.get("/slow"), true);
+      H2Wire.Frame f;
+      do {
+        f = h2.read();
+        if (f.type() == H2Wire.HEADERS) {
+          h2.decode(f); // HPACK's table goes on from every head
+        }
+      } while (f.type() != H2Wire.DATA || f.stream() != 1); // its head and first part are out
+      h2.rst(1);
+      reset.countDown();
+      // the next streams, one after another, on the same connection: a HEAD, then GETs
+      h2.headers(3, H2Wire.get("/head").method("HEAD"), true);
+      H2Wire.Response head = h2.response(3);
+      assertThat(head.headers().get("content-length").toString()).isEqualTo("999");
+      assertThat(head.body()).isEmpty();
+      for (int stream = 5; stream <= 9; stream += 2) {
+        h2.headers(stream, H2Wire.get("/n" + stream), true);
+        H2Wire.Response r = h2.response(stream);
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(r.body()).isEqualTo("a GET /n" + stream);
+      }
+    }
+  }
+
+  @Test
   void manyStreamsAtOnceOnOneTlsConnectionEachGetTheirOwnAnswer() throws Exception {
     TestCerts certs = new TestCerts(dir);
     FakeBackend app = closeLater(new FakeBackend("a"));
