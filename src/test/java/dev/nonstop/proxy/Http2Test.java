@@ -160,6 +160,42 @@ class Http2Test {
   }
 
   @Test
+  void aStreamWhoseClientGivesNoRoomIsResetAfterTheSendTimeoutAndItsBackendReleased()
+      throws Exception {
+    FakeBackend app = closeLater(new FakeBackend("a"));
+    byte[] big = new byte[4 * 1024 * 1024];
+    app.handler = ex -> {
+      ex.sendResponseHeaders(200, big.length);
+      try (OutputStream out = ex.getResponseBody()) {
+        out.write(big);
+      } catch (java.io.IOException e) {
+        // the proxy gave up on this response: its connection closed
+      }
+      ex.close();
+    };
+    Proxy proxy = h2c(app, TestTransport.options().withLimits(
+        Limits.DEFAULT.withSendTimeout(Duration.ofMillis(500))));
+    try (H2Wire h2 = new H2Wire(proxy.address())) {
+      h2.headers(1, H2Wire.get("/big"), true);
+      // The client reads frames but never opens its window past the first 64 KiB.
+      long data = 0;
+      H2Wire.Frame f;
+      do {
+        f = h2.read();
+        if (f.type() == H2Wire.HEADERS) {
+          h2.decode(f);
+        } else if (f.type() == H2Wire.DATA) {
+          data += f.payload().length;
+        }
+      } while (f.type() != H2Wire.RST_STREAM);
+      assertThat(f.stream()).isEqualTo(1);
+      assertThat(data).isLessThanOrEqualTo(65_535);
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> proxy.pool().backends().get(0).inFlight() == 0);
+    }
+  }
+
+  @Test
   void manyStreamsAtOnceOnOneTlsConnectionEachGetTheirOwnAnswer() throws Exception {
     TestCerts certs = new TestCerts(dir);
     FakeBackend app = closeLater(new FakeBackend("a"));
