@@ -475,6 +475,7 @@ async function chooseApp() {
   select.replaceChildren(...state.apps.map(name => el('option', { value: name, text: name })));
   select.value = state.app;
   select.classList.remove('hidden');
+  $('#app').classList.add('hidden'); // the selector names the app shown
   select.addEventListener('change', () => { location.search = '?app=' + encodeURIComponent(select.value); });
 }
 

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.nonstop.daemon.Daemon;
+import dev.nonstop.daemon.Versions;
 import dev.nonstop.demo.Load;
 import dev.nonstop.deploy.DeployRequest;
 import java.io.File;
@@ -14,6 +15,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -21,10 +23,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The dashboard in a real headless Chromium (Debian's, driven by playwright-core): it follows a
- * blue-green deploy live, then a rollback clicked on the page. Leaves target/dashboard.png.
+ * blue-green deploy live, then a rollback clicked on the page (leaves target/dashboard.png); with
+ * several apps, its selector shows each app's own servers (leaves target/dashboard-apps.png).
  */
 class DashboardBrowserTest {
   private static final Path SCRIPT = Path.of("src/test/browser/dashboard.mjs");
+  private static final Path APPS_SCRIPT = Path.of("src/test/browser/apps.mjs");
   private static final Path PLAYWRIGHT = Path.of("src/test/browser/node_modules/playwright-core");
   private static final File CHROMIUM = new File("/usr/bin/chromium");
 
@@ -56,22 +60,16 @@ class DashboardBrowserTest {
     return false;
   }
 
-  @Test
-  void followsADeployLiveAndRollsBackFromThePage() throws Exception {
+  private static void assumeBrowser() {
     assumeTrue(CHROMIUM.canExecute(), "no /usr/bin/chromium (scripts/install-test-tools.sh installs it): skipped");
     assumeTrue(onPath("node"), "no node on the PATH (scripts/install-test-tools.sh installs it): skipped");
     assumeTrue(Files.isDirectory(PLAYWRIGHT),
         "no " + PLAYWRIGHT + " (scripts/install-test-tools.sh runs npm ci there): skipped");
+  }
 
-    daemon = Daemon.start(SlowApp.config(dir), SlowApp.FIRST, e -> { });
-    load = Load.start(daemon.listenAddress(), "/", 2, 40);
-    await().atMost(Duration.ofSeconds(20)).until(() -> load.snapshot().ok() > 20);
-    CompletableFuture<?> deployed = daemon.deploy(new DeployRequest("1.0.2", "blue-green", null, null, false)).done();
-
-    String url = "http://127.0.0.1:" + daemon.adminAddress().getPort() + "/#token=" + daemon.token();
-    Files.createDirectories(Path.of("target"));
-    node = new ProcessBuilder("node", SCRIPT.toString(), url, "target/dashboard.png")
-        .redirectErrorStream(true).start();
+  /** Runs a browser script to its end; returns what it printed, after checking it exited 0. */
+  private String runScript(String... command) throws Exception {
+    node = new ProcessBuilder(command).redirectErrorStream(true).start();
     CompletableFuture<String> output = CompletableFuture.supplyAsync(() -> {
       try {
         return new String(node.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
@@ -84,6 +82,34 @@ class DashboardBrowserTest {
     org.slf4j.LoggerFactory.getLogger(DashboardBrowserTest.class).info("the browser script said:\n{}", out);
     assertThat(ended).as("the browser script did not end within 180 s:\n" + out).isTrue();
     assertThat(node.exitValue()).as("the browser script said:\n" + out).isZero();
+    return out;
+  }
+
+  @Test
+  void withSeveralAppsTheSelectorShowsEachAppsOwnServers() throws Exception {
+    assumeBrowser();
+    daemon = Daemon.start(SlowApp.configApps(dir), Versions.parse(List.of("web=1.0.1", "api=2.0.1")),
+        e -> { }, Daemon.Launch.BIND);
+    String url = "http://127.0.0.1:" + daemon.adminAddress().getPort() + "/#token=" + daemon.token();
+    Files.createDirectories(Path.of("target"));
+    String out = runScript("node", APPS_SCRIPT.toString(), url, "target/dashboard-apps.png",
+        "web=1.0.1", "api=2.0.1");
+    assertThat(out).contains("apps: web api", "app web live: 1.0.1", "app api live: 2.0.1");
+    assertThat(Path.of("target/dashboard-apps.png")).isNotEmptyFile();
+  }
+
+  @Test
+  void followsADeployLiveAndRollsBackFromThePage() throws Exception {
+    assumeBrowser();
+
+    daemon = Daemon.start(SlowApp.config(dir), SlowApp.FIRST, e -> { });
+    load = Load.start(daemon.listenAddress(), "/", 2, 40);
+    await().atMost(Duration.ofSeconds(20)).until(() -> load.snapshot().ok() > 20);
+    CompletableFuture<?> deployed = daemon.deploy(new DeployRequest("1.0.2", "blue-green", null, null, false)).done();
+
+    String url = "http://127.0.0.1:" + daemon.adminAddress().getPort() + "/#token=" + daemon.token();
+    Files.createDirectories(Path.of("target"));
+    String out = runScript("node", SCRIPT.toString(), url, "target/dashboard.png");
 
     assertThat(out).contains("refuses a wrong one", "saw the deploy running", "live: 1.0.2", "clicked rollback", "live: 1.0.1", "screenshot");
     deployed.get(60, SECONDS);

@@ -1,6 +1,7 @@
 package dev.nonstop.dashboard;
 
 import dev.nonstop.config.AppConfig;
+import dev.nonstop.config.Config;
 import dev.nonstop.config.ConfigLoader;
 import dev.nonstop.instance.Ports;
 import dev.nonstop.sample.SampleServer;
@@ -47,6 +48,34 @@ public final class SlowApp {
     Path file = dir.resolve("nonstop.yml");
     Files.writeString(file, yaml);
     return ConfigLoader.load(file);
+  }
+
+  /**
+   * A nonstop.yml in {@code dir} with two apps, web (web.test, and every other host) and api
+   * (api.test), one server each of the sample server.
+   */
+  static Config configApps(Path dir) throws Exception {
+    String cp = location(SampleServer.class).toString();
+    String java = ProcessHandle.current().info().command().orElse("java");
+    StringBuilder yaml = new StringBuilder()
+        .append("listen: 127.0.0.1:").append(Ports.free()).append('\n')
+        .append("admin: 127.0.0.1:").append(Ports.free()).append('\n')
+        .append("state: state\n")
+        .append("apps:\n");
+    for (String app : List.of("web", "api")) {
+      yaml.append("  ").append(app).append(":\n")
+          .append("    hosts: [").append(app).append(".test]\n")
+          .append(app.equals("web") ? "    default: true\n" : "")
+          .append("    instances: 1\n")
+          .append("    run: \"'").append(java).append("' -Xmx48m -XX:+UseSerialGC -XX:TieredStopAtLevel=1")
+          .append(" -Xshare:auto -cp '").append(cp)
+          .append("' dev.nonstop.sample.SampleServer --version {version} --port {port}\"\n")
+          .append("    health: { path: /health, interval: 100ms, timeout: 1s, rise: 2, fall: 2, deadline: 60s }\n")
+          .append("    stop: { signal: TERM, timeout: 10s }\n");
+    }
+    Path file = dir.resolve("nonstop.yml");
+    Files.writeString(file, yaml.toString());
+    return ConfigLoader.loadAll(file);
   }
 
   private static String location(Class<?> type) throws Exception {
