@@ -1,7 +1,6 @@
 package dev.nonstop.proxy;
 
 import io.netty.buffer.ByteBuf;
-import io.netty.channel.Channel;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
@@ -184,8 +183,12 @@ final class H2Connection extends Http2ConnectionHandler
     }
   }
 
-  Channel channel() {
-    return ctx.channel();
+  /**
+   * Closes the connection now, streams under way or not (a hand-off's deadline passed): no
+   * GOAWAY wait. Its streams close with it, and their exchanges hear of it.
+   */
+  void cut() {
+    ctx.close(); // from this handler on toward the socket: past the codec's graceful close
   }
 
   /** Runs {@code action} on each stream's exchange (it may end them); returns how many said true. */

@@ -117,7 +117,9 @@ final class Worker {
       f = next;
     }
     for (H2Connection c : List.copyOf(h2)) {
-      c.channel().close(); // its streams end with it
+      unlink(c);
+      h.cutting();
+      c.cut();
     }
   }
 

@@ -372,6 +372,24 @@ class Http2Test {
   }
 
   @Test
+  void aStreamStillRunningAtTheHandOffsDeadlineIsCutAndItsConnectionCounted() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    FakeBackend app = closeLater(new FakeBackend("a"));
+    app.handler = answersWhenReleased(release, ex -> "too late");
+    Proxy proxy = h2c(app, TestTransport.options());
+    try (H2Wire h2 = new H2Wire(proxy.address())) {
+      h2.headers(1, H2Wire.get("/never"), true);
+      await().atMost(Duration.ofSeconds(10)).until(() -> app.requests.get() == 1);
+      CompletableFuture<Integer> done = proxy.handOff(Duration.ofMillis(500));
+      assertThat(done.get(20, TimeUnit.SECONDS)).as("connections cut").isEqualTo(1);
+      assertThat(h2.closedByServer()).isTrue();
+      assertThat(proxy.pool().backends().get(0).inFlight()).isZero();
+    } finally {
+      release.countDown();
+    }
+  }
+
+  @Test
   void anIdleConnectionIsEndedWithGoAway() throws Exception {
     FakeBackend app = closeLater(new FakeBackend("a"));
     Proxy proxy = h2c(app, TestTransport.options().withIdleTimeout(Duration.ofSeconds(1)));
