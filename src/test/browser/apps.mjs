@@ -2,10 +2,7 @@
 //   node apps.mjs 'http://127.0.0.1:PORT/#token=TOKEN' SCREENSHOT web=1.0.1 api=2.0.1
 // Shows each app in turn through the page's app selector and checks that its live release is
 // the one given. Prints what it saw, one line a step; exits 0 when every app showed its own.
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { inBrowser, say } from './session.mjs';
 
 const [url, shot, ...pairs] = process.argv.slice(2);
 if (!url || !shot || !pairs.length) {
@@ -13,10 +10,6 @@ if (!url || !shot || !pairs.length) {
   process.exit(2);
 }
 const expected = pairs.map((p) => p.split('='));
-const say = (line) => console.log(line);
-const profile = mkdtempSync(join(tmpdir(), 'nonstop-chromium-'));
-const problems = [];
-let context;
 
 async function waitLive(page, release) {
   await page.waitForFunction((r) => {
@@ -26,17 +19,7 @@ async function waitLive(page, release) {
   }, release);
 }
 
-try {
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 1000 },
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
+await inBrowser(shot, async (page) => {
   page.setDefaultTimeout(60_000);
 
   await page.goto(url);
@@ -55,19 +38,4 @@ try {
   }
   await page.screenshot({ path: shot, fullPage: true });
   say('screenshot ' + shot);
-  if (problems.length) throw new Error(problems.join('\n'));
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
-  process.exit(0);
-} catch (e) {
-  say('FAILED: ' + e.message);
-  problems.forEach(say);
-  try {
-    const pages = context ? context.pages() : [];
-    const page = pages[pages.length - 1];
-    if (page) await page.screenshot({ path: shot.replace(/\.png$/, '-failed.png'), fullPage: true });
-  } catch (ignored) { /* the browser is gone */ }
-  if (context) await context.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
-  process.exit(1);
-}
+});

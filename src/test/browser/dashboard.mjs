@@ -2,20 +2,13 @@
 //   node dashboard.mjs 'http://127.0.0.1:PORT/#token=TOKEN' target/dashboard.png
 // Prints what it saw, one line a step; exits 0 when the page followed the deploy and a rollback
 // clicked on it, 1 otherwise (with a screenshot of the failure next to the asked one).
-import { chromium } from 'playwright-core';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { inBrowser, say } from './session.mjs';
 
 const [url, shot = 'target/dashboard.png'] = process.argv.slice(2);
 if (!url) {
   console.error('usage: node dashboard.mjs URL [SCREENSHOT]');
   process.exit(2);
 }
-const say = (line) => console.log(line);
-const profile = mkdtempSync(join(tmpdir(), 'nonstop-chromium-'));
-const problems = [];
-let context;
 
 async function liveRelease(page) {
   return page.evaluate(() => {
@@ -34,17 +27,7 @@ async function waitLive(page, release, timeout) {
   }, release, { timeout });
 }
 
-try {
-  context = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-      '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    viewport: { width: 1400, height: 1000 },
-  });
-  const page = context.pages()[0] || await context.newPage();
-  page.on('pageerror', (e) => problems.push('page error: ' + e.message));
-  page.on('console', (m) => { if (m.type() === 'error') problems.push('console error: ' + m.text()); });
+await inBrowser(shot, async (page, context) => {
   page.setDefaultTimeout(90_000);
 
   await page.goto(url);
@@ -83,19 +66,4 @@ try {
   await anonymous.waitForFunction(() => document.querySelector('#signin-error').textContent.includes('refused'));
   say('without the token: asks for it, refuses a wrong one');
   await anonymous.close();
-  if (problems.length) throw new Error(problems.join('\n'));
-  await context.close();
-  rmSync(profile, { recursive: true, force: true });
-  process.exit(0);
-} catch (e) {
-  say('FAILED: ' + e.message);
-  problems.forEach(say);
-  try {
-    const pages = context ? context.pages() : [];
-    const page = pages[pages.length - 1];
-    if (page) await page.screenshot({ path: shot.replace(/\.png$/, '-failed.png'), fullPage: true });
-  } catch (ignored) { /* the browser is gone */ }
-  if (context) await context.close().catch(() => {});
-  rmSync(profile, { recursive: true, force: true });
-  process.exit(1);
-}
+});
