@@ -97,7 +97,6 @@ final class StateLock implements AutoCloseable {
         + "; nothing was changed. Stop that one first, or give this app its own state: folder";
   }
 
-
   private static void closeQuietly(FileChannel channel) {
     if (channel == null) {
       return;

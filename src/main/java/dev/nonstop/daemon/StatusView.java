@@ -162,5 +162,4 @@ public record StatusView(
     return new ServerView(b.name(), s.slot(), s.instance().pid(), b.health().name(), b.adminState().name(),
         b.inFlight(), b.streams(), requests, s.restarts(), b.ejections(), Math.round(rate.applyAsDouble(b) * 10) / 10.0);
   }
-
 }

@@ -258,30 +258,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
       reject(statusFor(result.cause()));
       return;
     }
-    int problem = refusal(req, maxBody);
+    long length = HttpUtil.getContentLength(req, 0L); // the decoder checked it
+    int problem = RequestRules.refusal(req, length, maxBody);
     if (problem != RequestRules.OK) {
       reject(problem);
       return;
     }
-    exchange.start(req, began, HttpUtil.getContentLength(req, 0L));
-  }
-
-  /**
-   * Why a decoded request head is refused before anything reaches a backend (400, 413, 501, ...),
-   * or {@link RequestRules#OK}; for HTTP/1.1 and HTTP/2 alike.
-   */
-  static int refusal(HttpRequest req, long maxBody) {
-    if (!Headers.validFraming(req.headers())) {
-      return 400;
-    }
-    int problem = RequestRules.check(req);
-    if (problem != RequestRules.OK) {
-      return problem;
-    }
-    if (maxBody > 0 && HttpUtil.getContentLength(req, 0L) > maxBody) {
-      return 413;
-    }
-    return RequestRules.OK;
+    exchange.start(req, began, length);
   }
 
   // ---- the exchange's side ----
@@ -334,6 +317,7 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
   @Override
   public void cut() {
     closing = true;
+    ctx.flush();
     ctx.close(); // channelInactive tells the exchange
   }
 

@@ -39,8 +39,9 @@ interface Downstream {
   void readMore();
 
   /**
-   * Ends the response unfinished (or a stream the proxy cut): the client sees it end without its
-   * end. The exchange hears {@link Exchange#clientGone}, now or soon.
+   * Ends the response unfinished (or a stream the proxy cut): what was written goes out, then the
+   * client sees it end without its end. The exchange hears {@link Exchange#clientGone}, now or
+   * soon.
    */
   void cut();
 

@@ -495,7 +495,6 @@ final class Exchange implements ResponseReader.Sink {
       case CUT_RESPONSE:
         releaseBackend(status);
         writePendingHead();
-        client.flush();
         client.cut();
         break;
       case ANSWER_502:
@@ -827,11 +826,10 @@ final class Exchange implements ResponseReader.Sink {
     writePendingHead();
     detachBackend();
     phase = Deadline.NONE;
-    client.flush();
     // Reported now, not when the close completes (later, on io_uring): whoever cut the stream
     // (a switch, a stopped server) finds it counted once its cut is done.
     end(state == State.STREAMING ? status : 0, false);
-    client.cut(); // a stream has no next request on its connection
+    client.cut(); // what was read goes out first; a stream has no next request on its connection
   }
 
   /** Why an exchange is ended before its backend is done with it. */
@@ -861,7 +859,6 @@ final class Exchange implements ResponseReader.Sink {
     if (state == State.STREAMING) {
       releaseBackend(status);
       writePendingHead();
-      client.flush();
       client.cut();
       return;
     }

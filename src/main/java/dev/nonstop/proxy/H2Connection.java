@@ -223,9 +223,9 @@ final class H2Connection extends Http2ConnectionHandler
     flush(ctx);
   }
 
-  /** Whether {@code stream} can take more of its response now. */
+  /** Whether {@code stream} can take more of its response now: its window, the connection's, the socket's. */
   boolean writable(Http2Stream stream) {
-    return ctx.channel().isWritable() && encoder().flowController().isWritable(stream);
+    return encoder().flowController().isWritable(stream);
   }
 
   /** Gives {@code n} request-body bytes of {@code stream} back to the client's windows. */

@@ -184,16 +184,9 @@ final class H2Frames {
           }
           return true;
         }
-        case FIXED: {
-          int n = (int) Math.min(remaining, in.readableBytes());
-          remaining -= n;
-          boolean end = remaining == 0;
-          if (end) {
-            out = Out.DONE;
-          }
-          sink.data(in.readRetainedSlice(n), end);
+        case FIXED:
+          body(in, Out.DONE);
           return true;
-        }
         case CHUNK_SIZE: {
           ByteBuf sizeLine = line(in, false);
           if (sizeLine == null) {
@@ -210,15 +203,9 @@ final class H2Frames {
           }
           continue;
         }
-        case CHUNK_DATA: {
-          int n = (int) Math.min(remaining, in.readableBytes());
-          remaining -= n;
-          if (remaining == 0) {
-            out = Out.CHUNK_END;
-          }
-          sink.data(in.readRetainedSlice(n), false);
+        case CHUNK_DATA:
+          body(in, Out.CHUNK_END);
           return true;
-        }
         case CHUNK_END: {
           ByteBuf crlf = line(in, false);
           if (crlf == null) {
@@ -259,6 +246,19 @@ final class H2Frames {
           return false;
       }
     }
+  }
+
+  /**
+   * Hands on body bytes, up to {@link #remaining}; once they are all out, the state is {@code
+   * after}, and when that is {@link Out#DONE} their frame ends the stream.
+   */
+  private void body(ByteBuf in, Out after) {
+    int n = (int) Math.min(remaining, in.readableBytes());
+    remaining -= n;
+    if (remaining == 0) {
+      out = after;
+    }
+    sink.data(in.readRetainedSlice(n), out == Out.DONE);
   }
 
   /** A response head, whole: its HEADERS frame, and the state for what follows. */

@@ -73,7 +73,8 @@ final class H2Stream implements Downstream, H2Frames.Sink {
     }
     boolean isHead = HttpMethod.HEAD.equals(req.method());
     response.expect(isHead);
-    int problem = ClientConnection.refusal(req, proxy.options().limits().maxBody());
+    long length = HttpUtil.getContentLength(req, 0L); // the codec checked it
+    int problem = RequestRules.refusal(req, length, proxy.options().limits().maxBody());
     if (problem != RequestRules.OK) {
       write(Replies.plain(problem, /* close= */ false, isHead));
       flush();
@@ -81,7 +82,7 @@ final class H2Stream implements Downstream, H2Frames.Sink {
       proxy.fallbackListener().completed(null, problem, proxy.clock.getAsLong() - began, true);
       return;
     }
-    exchange.start(req, began, HttpUtil.getContentLength(req, 0L));
+    exchange.start(req, began, length);
     if (endStream && exchange.wantsBody()) {
       exchange.content(LastHttpContent.EMPTY_LAST_CONTENT);
     }
@@ -177,6 +178,7 @@ final class H2Stream implements Downstream, H2Frames.Sink {
 
   @Override
   public void cut() {
+    flush();
     if (!closed) {
       closed = true;
       conn.reset(stream, Http2Error.CANCEL); // its close tells the exchange

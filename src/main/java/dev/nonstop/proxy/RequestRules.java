@@ -19,6 +19,22 @@ final class RequestRules {
   private RequestRules() {}
 
   /**
+   * Why a decoded request head with a body of {@code length} bytes (0 when it tells none) is
+   * refused before anything reaches a backend (400, 413, 501, ...), or {@link #OK}; for HTTP/1.1
+   * and HTTP/2 alike. Puts an absolute-form target into origin form, as {@link #check} does.
+   */
+  static int refusal(HttpRequest r, long length, long maxBody) {
+    if (!Headers.validFraming(r.headers())) {
+      return 400;
+    }
+    int problem = check(r);
+    if (problem != OK) {
+      return problem;
+    }
+    return maxBody > 0 && length > maxBody ? 413 : OK;
+  }
+
+  /**
    * Checks {@code r} and puts an absolute-form target into origin form, its authority becoming
    * Host (RFC 9112 3.2.2: the target's authority wins). Returns {@link #OK} or the status to
    * answer.

@@ -81,6 +81,20 @@ class Http2Test {
   }
 
   @Test
+  void aMalformedContentLengthFailsItsStreamAloneAndReachesNoBackend() throws Exception {
+    FakeBackend app = closeLater(new FakeBackend("a"));
+    Proxy proxy = h2c(app, TestTransport.options());
+    try (H2Wire h2 = new H2Wire(proxy.address())) {
+      h2.headers(1, H2Wire.get("/bad").method("POST").add("content-length", "12abc"), false);
+      h2.data(1, "hello", true);
+      h2.headers(3, H2Wire.get("/good"), true);
+      H2Wire.Response good = h2.response(3);
+      assertThat(good.body()).isEqualTo("a GET /good 0");
+    }
+    assertThat(app.seen).extracting(FakeBackend.Seen::path).containsExactly("/good");
+  }
+
+  @Test
   void headAndNoContentAnswersEndTheStreamWithTheirHeaders() throws Exception {
     FakeBackend app = closeLater(new FakeBackend("a"));
     app.handler = ex -> {
