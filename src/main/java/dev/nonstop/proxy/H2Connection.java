@@ -1,6 +1,7 @@
 package dev.nonstop.proxy;
 
 import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
@@ -54,6 +55,10 @@ final class H2Connection extends Http2ConnectionHandler
   static final int RESET_WINDOW_SECONDS = 30;
   /** Stream objects a connection keeps for its next streams, at most. */
   private static final int SPARE_STREAMS = 8;
+  /** How long the first GOAWAY's PING may take to come back before the second GOAWAY goes. */
+  static final long GOAWAY_ROUND_TRIP_MILLIS = 1000;
+  /** The PING sent after the first GOAWAY. */
+  private static final long GOAWAY_PING = 0x676f6177L;
   /** Flushes of streams that make one write to the socket, at most. */
   private static final int FLUSHES_PER_WRITE = 64;
 
@@ -65,6 +70,8 @@ final class H2Connection extends Http2ConnectionHandler
   /** Stream objects of streams that ended, for the next ones: a stream then allocates none. */
   private final ArrayDeque<H2Stream> spare = new ArrayDeque<>(SPARE_STREAMS);
   ChannelHandlerContext ctx;
+  /** The first GOAWAY went out; then the second, after which the connection closes. */
+  private boolean goingAway, closing;
 
   private H2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings settings, Proxy proxy, Worker worker, String clientIp) {
@@ -172,12 +179,35 @@ final class H2Connection extends Http2ConnectionHandler
   // ---- for the worker ----
 
   /**
-   * GOAWAY: the client sends its next requests on a new connection; streams under way finish,
-   * then the connection closes.
+   * GOAWAY in two steps (RFC 9113, 6.8): the client sends its next requests on a new connection;
+   * streams under way finish, then the connection closes. The first GOAWAY names no last stream,
+   * as the client may have sent streams it had not read the GOAWAY for yet; a PING follows it.
+   * When the PING comes back, those streams have arrived, and a second GOAWAY names the last
+   * stream taken: any later one is refused, and the client may retry it elsewhere. A client that
+   * does not answer the PING gets the second GOAWAY after {@link #GOAWAY_ROUND_TRIP_MILLIS}.
    */
   void goAway() {
+    if (goingAway || !ctx.channel().isActive()) {
+      return;
+    }
+    goingAway = true;
+    goAway(ctx, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
+        ctx.newPromise());
+    encoder().writePing(ctx, false, GOAWAY_PING, ctx.newPromise());
+    flush(ctx);
+    ctx.executor().schedule(this::lastGoAway, GOAWAY_ROUND_TRIP_MILLIS, TimeUnit.MILLISECONDS);
+  }
+
+  /** The second GOAWAY: it names the last stream taken; the connection closes once they end. */
+  private void lastGoAway() {
+    if (closing || !ctx.channel().isActive()) {
+      return;
+    }
+    closing = true;
+    goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(),
+        Unpooled.EMPTY_BUFFER, ctx.newPromise());
     try {
-      close(ctx, ctx.newPromise());
+      close(ctx, ctx.newPromise()); // the codec's graceful close: after the streams under way
     } catch (Exception e) {
       ctx.channel().close();
     }
@@ -305,7 +335,11 @@ final class H2Connection extends Http2ConnectionHandler
   public void onPingRead(ChannelHandlerContext ctx, long data) {}
 
   @Override
-  public void onPingAckRead(ChannelHandlerContext ctx, long data) {}
+  public void onPingAckRead(ChannelHandlerContext ctx, long data) {
+    if (data == GOAWAY_PING && goingAway) {
+      lastGoAway();
+    }
+  }
 
   @Override
   public void onPushPromiseRead(ChannelHandlerContext ctx, int streamId, int promisedStreamId,

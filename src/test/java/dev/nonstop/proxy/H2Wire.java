@@ -41,6 +41,12 @@ final class H2Wire implements AutoCloseable {
       return (type == DATA || type == HEADERS) && (flags & END_STREAM) != 0;
     }
 
+    /** GOAWAY's last stream id. */
+    int lastStream() {
+      return ((payload[0] & 0x7f) << 24) | ((payload[1] & 0xff) << 16) | ((payload[2] & 0xff) << 8)
+          | (payload[3] & 0xff);
+    }
+
     /** GOAWAY's error code. */
     int errorCode() {
       return ((payload[4] & 0xff) << 24) | ((payload[5] & 0xff) << 16) | ((payload[6] & 0xff) << 8)
@@ -133,37 +139,51 @@ final class H2Wire implements AutoCloseable {
     return decoder.decodeHeaders(f.stream(), Unpooled.wrappedBuffer(f.payload()));
   }
 
-  /** Reads frames until {@code stream} ends; frames of other streams are decoded and dropped. */
+  /** A response being read: its head and the body so far. */
+  private static final class Partial {
+    Http2Headers head;
+    final ByteArrayOutputStream body = new ByteArrayOutputStream();
+  }
+
+  private final java.util.Map<Integer, Partial> partial = new java.util.HashMap<>();
+  private final java.util.Map<Integer, Response> ended = new java.util.HashMap<>();
+
+  /**
+   * Reads frames until {@code stream} ends; other streams' responses read on the way are kept for
+   * their own call.
+   */
   Response response(int stream) throws IOException, Http2Exception {
-    Http2Headers head = null;
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    while (true) {
+    while (!ended.containsKey(stream)) {
       Frame f = read();
+      Partial p = f.stream() == 0 ? null : partial.computeIfAbsent(f.stream(), k -> new Partial());
       if (f.type() == HEADERS) {
         Http2Headers h = decode(f);
-        if (f.stream() == stream && head == null && !h.status().toString().startsWith("1")) {
-          head = h;
+        if (p.head == null && !h.status().toString().startsWith("1")) {
+          p.head = h;
         }
-      } else if (f.type() == DATA && f.stream() == stream) {
-        body.write(f.payload());
+      } else if (f.type() == DATA) {
+        p.body.write(f.payload());
         if (f.payload().length > 0 && !f.endStream()) {
           try {
             frame(WINDOW_UPDATE, 0, 0, windowIncrement(f.payload().length));
-            frame(WINDOW_UPDATE, 0, stream, windowIncrement(f.payload().length));
+            frame(WINDOW_UPDATE, 0, f.stream(), windowIncrement(f.payload().length));
           } catch (IOException e) {
             // the server may close right after a last stream: what was sent is still read
           }
         }
       } else if (f.type() == RST_STREAM && f.stream() == stream) {
         throw new IOException("stream " + stream + " reset");
-      } else if (f.type() == GOAWAY && head == null) {
-        // the stream may still finish: GOAWAY names the last stream the server takes
       }
-      if (f.stream() == stream && f.endStream()) {
-        return new Response(Integer.parseInt(head.status().toString()), head,
-            body.toString(StandardCharsets.UTF_8));
+      // GOAWAY: the stream may still finish, as GOAWAY names the last stream the server takes
+      if (p != null && (f.endStream() || f.type() == RST_STREAM)) {
+        partial.remove(f.stream());
+      }
+      if (p != null && f.endStream() && p.head != null) { // else its head was read by hand
+        ended.put(f.stream(), new Response(Integer.parseInt(p.head.status().toString()), p.head,
+            p.body.toString(StandardCharsets.UTF_8)));
       }
     }
+    return ended.remove(stream);
   }
 
   /** Reads until GOAWAY, returning it, or null if the connection closes first. */

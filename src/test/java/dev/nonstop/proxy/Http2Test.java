@@ -385,6 +385,42 @@ class Http2Test {
     }
   }
 
+  /**
+   * RFC 9113 6.8: a client may have sent streams before the GOAWAY reached it. The first GOAWAY
+   * names no last stream (2^31-1), so a stream the client opens meanwhile is still served; the
+   * second, a round trip later, names the last stream taken.
+   */
+  @Test
+  void aHandOffsGoAwayComesInTwoStepsSoAStreamTheClientSentMeanwhileIsServed() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    FakeBackend app = closeLater(new FakeBackend("a"));
+    app.handler = answersWhenReleased(release, ex -> "for " + ex.getRequestURI());
+    Proxy proxy = h2c(app, TestTransport.options());
+    try (H2Wire h2 = new H2Wire(proxy.address())) {
+      h2.headers(1, H2Wire.get("/first"), true);
+      await().atMost(Duration.ofSeconds(10)).until(() -> app.requests.get() == 1);
+      CompletableFuture<Integer> done = proxy.handOff(Duration.ofSeconds(30));
+      H2Wire.Frame first = h2.untilGoAway();
+      assertThat(first).isNotNull();
+      assertThat(first.errorCode()).isZero();
+      assertThat(first.lastStream()).isEqualTo(Integer.MAX_VALUE);
+      // sent before the client could have read the GOAWAY, as it would be over a real network
+      h2.headers(3, H2Wire.get("/meanwhile"), true);
+      H2Wire.Frame second = h2.untilGoAway();
+      assertThat(second).isNotNull();
+      assertThat(second.lastStream()).isEqualTo(3);
+      release.countDown();
+      H2Wire.Response r1 = h2.response(1);
+      H2Wire.Response r3 = h2.response(3);
+      assertThat(r1.status()).isEqualTo(200);
+      assertThat(r1.body()).isEqualTo("for /first");
+      assertThat(r3.status()).isEqualTo(200);
+      assertThat(r3.body()).isEqualTo("for /meanwhile");
+      assertThat(h2.closedByServer()).isTrue();
+      assertThat(done.get(20, TimeUnit.SECONDS)).as("connections cut").isZero();
+    }
+  }
+
   @Test
   void aStreamStillRunningAtTheHandOffsDeadlineIsCutAndItsConnectionCounted() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
