@@ -57,17 +57,19 @@ final class AcceptGate extends ChannelInboundHandlerAdapter {
 
   /**
    * @param maxConnections {@link Limits#maxConnections()}; 0 derives the limit from {@code fds}
+   * @param fdsPerConnection descriptors a client connection may cost (see {@link FdLimit})
    * @param nanoTime the clock the reports are spaced by
    */
-  AcceptGate(int maxConnections, FdLimit fds, LongSupplier nanoTime) {
-    this.limit = maxConnections > 0 ? maxConnections : fds.clientConnections();
+  AcceptGate(int maxConnections, FdLimit fds, int fdsPerConnection, LongSupplier nanoTime) {
+    int fit = fds.clientConnections(fdsPerConnection);
+    this.limit = maxConnections > 0 ? maxConnections : fit;
     this.fds = fds;
     this.nanoTime = nanoTime;
     if (limit == Integer.MAX_VALUE) {
       log.info("client connections not limited (fd limit {})", fds);
-    } else if (maxConnections > fds.clientConnections()) {
+    } else if (maxConnections > fit) {
       log.info("at most {} client connections (fd limit {}: descriptors run out first, "
-          + "at about {})", limit, fds, fds.clientConnections());
+          + "at about {})", limit, fds, fit);
     } else {
       log.info("at most {} client connections (fd limit {})", limit, fds);
     }

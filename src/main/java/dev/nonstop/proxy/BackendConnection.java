@@ -23,6 +23,8 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   boolean inPool;
   long idleSince;
   private Throwable failure;
+  private boolean spliced;
+  private Runnable readLater;
 
   BackendConnection(Worker worker, Backend backend) {
     this.worker = worker;
@@ -35,6 +37,27 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   Channel channel() {
     return channel;
+  }
+
+  /**
+   * Asks for the backend's next bytes. Once a connection has spliced (Netty's epoll splice), Netty
+   * stops reading it at the end of every read, whatever was asked during that read: the ask is
+   * then made after it, from the event loop's task queue.
+   */
+  void read() {
+    if (spliced) {
+      channel.eventLoop().execute(readLater);
+    } else {
+      channel.read();
+    }
+  }
+
+  /** This connection moved a body by splice: see {@link #read}. */
+  void spliced() {
+    if (!spliced) {
+      spliced = true;
+      readLater = channel::read;
+    }
   }
 
   @Override
@@ -67,7 +90,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     if (f != null) {
       f.backendReadComplete(this);
     } else if (inPool) {
-      ctx.read();
+      read();
     }
   }
 

@@ -10,6 +10,7 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
+import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
@@ -17,6 +18,7 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -302,6 +304,13 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
   @Override
   public void flush() {
     ctx.flush();
+  }
+
+  @Override
+  public AbstractEpollStreamChannel spliceTarget() {
+    return ctx.channel() instanceof AbstractEpollStreamChannel && !secure
+        && ctx.pipeline().get(SslHandler.class) == null
+        ? (AbstractEpollStreamChannel) ctx.channel() : null;
   }
 
   @Override

@@ -1,0 +1,165 @@
+package dev.nonstop.proxy;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.nonstop.pool.Health;
+import dev.nonstop.pool.Pool;
+import dev.nonstop.pool.Selector;
+import java.io.DataInputStream;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.Socket;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.time.Duration;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Large bodies of told length: on epoll they move from the backend's socket to a plain HTTP/1.1
+ * client's by splice, never entering the proxy's memory; on the other transports they are copied.
+ * Either way the client gets the backend's bytes, a client that leaves is not the backend's
+ * failure, and the backend connection serves its next response as any other.
+ */
+class SpliceTest {
+  private static final int BIG = 3 * 1024 * 1024 + 17;
+  private static final byte[] BODY = new byte[BIG];
+
+  static {
+    new Random(7).nextBytes(BODY);
+  }
+
+  /**
+   * /big: {@link #BODY}; /pieces: a small body sent in three writes with pauses between, so that
+   * it reaches the proxy in several reads.
+   */
+  private static SocketBackend backend() throws Exception {
+    return new SocketBackend((socket, b) -> {
+      InputStream in = socket.getInputStream();
+      OutputStream out = socket.getOutputStream();
+      String req;
+      while ((req = b.readRequest(in)) != null) {
+        if (req.startsWith("GET /pieces")) {
+          out.write("HTTP/1.1 200 OK\r\nContent-Length: 10\r\n".getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+          pause();
+          out.write("\r\nhello".getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+          pause();
+          out.write("there".getBytes(StandardCharsets.US_ASCII));
+          out.flush();
+        } else {
+          // /huge: more than the kernel's socket buffers hold on the way
+          int times = req.startsWith("GET /huge") ? 8 : 1;
+          out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + (long) BIG * times + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+          for (int i = 0; i < times; i++) {
+            out.write(BODY);
+          }
+          out.flush();
+        }
+      }
+    });
+  }
+
+  private static void pause() {
+    try {
+      Thread.sleep(100);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+
+  private static Proxy proxy(SocketBackend backend) {
+    return Proxy.start(TestTransport.options(),
+        Pool.of(Selector.roundRobin(), List.of(backend.backend("a"))));
+  }
+
+  /** Reads one response of told length from {@code in}: its status and its body's digest. */
+  private static String[] readResponse(DataInputStream in) throws Exception {
+    StringBuilder head = new StringBuilder();
+    while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
+      head.append((char) in.readUnsignedByte());
+    }
+    String h = head.toString().toLowerCase();
+    int i = h.indexOf("content-length:");
+    int n = Integer.parseInt(h.substring(i + 15, h.indexOf("\r\n", i)).trim());
+    byte[] body = new byte[n];
+    in.readFully(body);
+    return new String[] {h.substring(9, 12), sha(body), new String(body, 0, Math.min(n, 16),
+        StandardCharsets.ISO_8859_1)};
+  }
+
+  @Test
+  void aLargeBodyArrivesWholeAndTheConnectionServesTheNextResponseThatComesInPieces()
+      throws Exception {
+    try (SocketBackend backend = backend(); Proxy proxy = proxy(backend);
+        Socket client = new Socket("127.0.0.1", proxy.address().getPort())) {
+      client.setSoTimeout(10_000); // a stalled read fails the test
+      OutputStream out = client.getOutputStream();
+      DataInputStream in = new DataInputStream(client.getInputStream());
+      for (int round = 0; round < 3; round++) {
+        out.write("GET /big HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String[] big = readResponse(in);
+        assertThat(big[0]).isEqualTo("200");
+        assertThat(big[1]).isEqualTo(sha(BODY));
+        // the same backend connection, back from its pool: a head and a body in several reads
+        out.write("GET /pieces HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String[] pieces = readResponse(in);
+        assertThat(pieces[0]).isEqualTo("200");
+        assertThat(pieces[2]).isEqualTo("hellothere");
+      }
+      assertThat(backend.connections.get()).as("backend connections").isEqualTo(1);
+      if (TestTransport.KIND == TransportKind.EPOLL) {
+        assertThat(proxy.splicedBodies()).as("bodies spliced").isEqualTo(3);
+      }
+    }
+  }
+
+  @Test
+  void clientsThatLeaveMidBodyAreNotTheBackendsFailure() throws Exception {
+    try (SocketBackend backend = backend(); Proxy proxy = proxy(backend)) {
+      // Many clients at once, as a load tool's end: each takes whole bodies on a kept-alive
+      // connection, then leaves in the middle of one.
+      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
+      List<java.util.concurrent.Future<?>> clients = new java.util.ArrayList<>();
+      for (int i = 0; i < 16; i++) {
+        clients.add(pool.submit(() -> {
+          try (Socket c = new Socket("127.0.0.1", proxy.address().getPort())) {
+            c.setSoTimeout(10_000);
+            OutputStream out = c.getOutputStream();
+            DataInputStream in = new DataInputStream(c.getInputStream());
+            for (int r = 0; r < 3; r++) {
+              out.write("GET /big HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+              assertThat(readResponse(in)[0]).isEqualTo("200");
+            }
+            out.write("GET /huge HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+            in.readNBytes(1024 * 1024); // then gone, with most of the body unread
+          }
+          return null;
+        }));
+      }
+      for (java.util.concurrent.Future<?> f : clients) {
+        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      }
+      pool.shutdown();
+      await().atMost(Duration.ofSeconds(10))
+          .until(() -> proxy.pool().backends().get(0).inFlight() == 0);
+      assertThat(proxy.pool().backends().get(0).health()).isEqualTo(Health.UP);
+      try (Socket c = new Socket("127.0.0.1", proxy.address().getPort())) {
+        c.setSoTimeout(10_000);
+        c.getOutputStream().write(
+            "GET /big HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        String[] r = readResponse(new DataInputStream(c.getInputStream()));
+        assertThat(r[0]).isEqualTo("200");
+        assertThat(r[1]).isEqualTo(sha(BODY));
+      }
+    }
+  }
+
+  private static String sha(byte[] b) throws Exception {
+    return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+  }
+}
