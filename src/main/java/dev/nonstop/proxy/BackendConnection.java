@@ -79,8 +79,11 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     } finally {
       in.release();
     }
-    if (reader.trailingGarbage) {
-      ctx.close(); // bytes after the end of the response: never reuse this connection
+    Exchange f = exchange;
+    if (reader.trailingGarbage && (f == null || !f.splicing())) {
+      // Bytes after the end of the response: never reuse this connection. (After a spliced
+      // body, once its last bytes are out: the exchange does not pool it then.)
+      ctx.close();
     }
   }
 

@@ -750,6 +750,11 @@ final class Exchange implements ResponseReader.Sink {
     return true;
   }
 
+  /** Whether a body is on its way from the backend's socket to the client's (splice). */
+  boolean splicing() {
+    return splicing;
+  }
+
   /** A read of the backend while splicing ended: the next once the client took what it moved. */
   private void spliceRead(BackendConnection c) {
     AbstractEpollStreamChannel to = client.spliceTarget();

@@ -50,6 +50,14 @@ class SpliceTest {
           pause();
           out.write("there".getBytes(StandardCharsets.US_ASCII));
           out.flush();
+        } else if (req.startsWith("GET /garbage")) {
+          out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + BIG + "\r\n\r\n")
+              .getBytes(StandardCharsets.US_ASCII));
+          out.write(BODY);
+          out.flush();
+          pause();
+          out.write("HTTP/1.1 200 OK\r\n\r\nnot asked for".getBytes(StandardCharsets.US_ASCII));
+          out.flush();
         } else {
           // /huge: more than the kernel's socket buffers hold on the way
           int times = req.startsWith("GET /huge") ? 8 : 1;
@@ -115,6 +123,28 @@ class SpliceTest {
       if (TestTransport.KIND == TransportKind.EPOLL) {
         assertThat(proxy.splicedBodies()).as("bodies spliced").isEqualTo(3);
       }
+    }
+  }
+
+  @Test
+  void bytesPastALargeBodysEndAreDroppedWithTheirConnectionAndTheBodyArrivesWhole()
+      throws Exception {
+    try (SocketBackend backend = backend(); Proxy proxy = proxy(backend);
+        Socket client = new Socket()) {
+      client.setReceiveBufferSize(16 * 1024);
+      client.connect(proxy.address());
+      client.setSoTimeout(10_000);
+      OutputStream out = client.getOutputStream();
+      DataInputStream in = new DataInputStream(client.getInputStream());
+      out.write("GET /garbage HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      Thread.sleep(500); // the extra bytes come while most of the body waits for this client
+      String[] r = readResponse(in);
+      assertThat(r[0]).isEqualTo("200");
+      assertThat(r[1]).isEqualTo(sha(BODY));
+      // that backend connection is not used again: the next request opens another
+      out.write("GET /pieces HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+      assertThat(readResponse(in)[2]).isEqualTo("hellothere");
+      assertThat(backend.connections.get()).as("backend connections").isEqualTo(2);
     }
   }
 
