@@ -57,19 +57,17 @@ final class AcceptGate extends ChannelInboundHandlerAdapter {
 
   /**
    * @param maxConnections {@link Limits#maxConnections()}; 0 derives the limit from {@code fds}
-   * @param fdsPerConnection descriptors a client connection may cost (see {@link FdLimit})
    * @param nanoTime the clock the reports are spaced by
    */
-  AcceptGate(int maxConnections, FdLimit fds, int fdsPerConnection, LongSupplier nanoTime) {
-    int fit = fds.clientConnections(fdsPerConnection);
-    this.limit = maxConnections > 0 ? maxConnections : fit;
+  AcceptGate(int maxConnections, FdLimit fds, LongSupplier nanoTime) {
+    this.limit = maxConnections > 0 ? maxConnections : fds.clientConnections();
     this.fds = fds;
     this.nanoTime = nanoTime;
     if (limit == Integer.MAX_VALUE) {
       log.info("client connections not limited (fd limit {})", fds);
-    } else if (maxConnections > fit) {
+    } else if (maxConnections > fds.clientConnections()) {
       log.info("at most {} client connections (fd limit {}: descriptors run out first, "
-          + "at about {})", limit, fds, fit);
+          + "at about {})", limit, fds, fds.clientConnections());
     } else {
       log.info("at most {} client connections (fd limit {})", limit, fds);
     }

@@ -23,8 +23,6 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
   boolean inPool;
   long idleSince;
   private Throwable failure;
-  private boolean spliced;
-  private Runnable readLater;
 
   BackendConnection(Worker worker, Backend backend) {
     this.worker = worker;
@@ -37,27 +35,6 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
 
   Channel channel() {
     return channel;
-  }
-
-  /**
-   * Asks for the backend's next bytes. Once a connection has spliced (Netty's epoll splice), Netty
-   * stops reading it at the end of every read, whatever was asked during that read: the ask is
-   * then made after it, from the event loop's task queue.
-   */
-  void read() {
-    if (spliced) {
-      channel.eventLoop().execute(readLater);
-    } else {
-      channel.read();
-    }
-  }
-
-  /** This connection moved a body by splice: see {@link #read}. */
-  void spliced() {
-    if (!spliced) {
-      spliced = true;
-      readLater = channel::read;
-    }
   }
 
   @Override
@@ -79,11 +56,8 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     } finally {
       in.release();
     }
-    Exchange f = exchange;
-    if (reader.trailingGarbage && (f == null || !f.splicing())) {
-      // Bytes after the end of the response: never reuse this connection. (After a spliced
-      // body, once its last bytes are out: the exchange does not pool it then.)
-      ctx.close();
+    if (reader.trailingGarbage) {
+      ctx.close(); // bytes after the end of the response: never reuse this connection
     }
   }
 
@@ -93,7 +67,7 @@ final class BackendConnection extends ChannelInboundHandlerAdapter {
     if (f != null) {
       f.backendReadComplete(this);
     } else if (inPool) {
-      read();
+      ctx.read();
     }
   }
 

@@ -10,7 +10,6 @@ import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.channel.ChannelOption;
-import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.DecoderResult;
 import io.netty.handler.codec.http.HttpContent;
@@ -18,7 +17,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.TooLongHttpHeaderException;
 import io.netty.handler.codec.http.TooLongHttpLineException;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import java.net.InetSocketAddress;
 import java.util.ArrayDeque;
@@ -304,13 +302,6 @@ final class ClientConnection extends ChannelInboundHandlerAdapter implements Dow
   @Override
   public void flush() {
     ctx.flush();
-  }
-
-  @Override
-  public AbstractEpollStreamChannel spliceTarget() {
-    return ctx.channel() instanceof AbstractEpollStreamChannel && !secure
-        && ctx.pipeline().get(SslHandler.class) == null
-        ? (AbstractEpollStreamChannel) ctx.channel() : null;
   }
 
   @Override

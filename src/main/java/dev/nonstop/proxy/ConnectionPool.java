@@ -39,7 +39,7 @@ final class ConnectionPool {
     c.inPool = true;
     c.idleSince = now;
     idle.computeIfAbsent(c.backend(), b -> new ArrayDeque<>()).addLast(c);
-    c.read();
+    c.channel().read();
   }
 
   void remove(BackendConnection c) {

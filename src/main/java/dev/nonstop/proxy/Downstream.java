@@ -2,7 +2,6 @@ package dev.nonstop.proxy;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.netty.channel.epoll.AbstractEpollStreamChannel;
 
 /**
  * The client side of an {@link Exchange}: an HTTP/1.1 connection ({@link ClientConnection}) or one
@@ -57,13 +56,4 @@ interface Downstream {
    * close} (the client still sending if {@code stillSending}), or takes the next request.
    */
   void exchangeEnded(boolean close, boolean stillSending);
-
-  /**
-   * The client's socket, where a response body can move to it from the backend's socket without
-   * passing through the proxy's memory (splice, on epoll): a plain HTTP/1.1 connection. Null where
-   * the bytes must be framed or encrypted on their way (HTTP/2, TLS) or the transport cannot.
-   */
-  default AbstractEpollStreamChannel spliceTarget() {
-    return null;
-  }
 }

@@ -4,12 +4,9 @@ import dev.nonstop.pool.AdminState;
 import dev.nonstop.pool.Backend;
 import dev.nonstop.pool.Pool;
 import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
 import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
-import io.netty.channel.ChannelOutboundBuffer;
-import io.netty.channel.epoll.AbstractEpollStreamChannel;
 import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -19,7 +16,6 @@ import io.netty.handler.codec.http.HttpRequest;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.LastHttpContent;
 import io.netty.util.ReferenceCountUtil;
-import io.netty.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -72,9 +68,6 @@ final class Exchange implements ResponseReader.Sink {
     /** A tunnel: no byte either way for the tunnel idle timeout ends it. */
     TUNNEL_IDLE
   }
-
-  /** A body with at least this much still to come after a read is spliced (where it can be). */
-  static final long SPLICE_MIN = 64 * 1024;
 
   private final Downstream client;
   private final Proxy proxy;
@@ -140,8 +133,6 @@ final class Exchange implements ResponseReader.Sink {
   // Backpressure and flushes.
   private boolean clientPaused;
   private boolean backendPaused;
-  /** A chunk of the body is on its way from the backend's socket to the client's (splice). */
-  private boolean splicing;
   private boolean flushBackend;
   private boolean flushClient;
 
@@ -317,7 +308,7 @@ final class Exchange implements ResponseReader.Sink {
     BackendConnection conn = conn();
     if (backendPaused && conn != null) {
       backendPaused = false;
-      conn.read();
+      conn.channel().read();
     }
   }
 
@@ -403,7 +394,7 @@ final class Exchange implements ResponseReader.Sink {
     if (!hasBody) {
       awaitResponse();
     }
-    c.read();
+    ch.read();
   }
 
   private void headWritten(ChannelFuture f) {
@@ -465,7 +456,6 @@ final class Exchange implements ResponseReader.Sink {
     Backend backend = a.backend;
     clientPaused = false;
     backendPaused = false;
-    splicing = false;
     if (phase == Deadline.AWAIT) {
       phase = Deadline.NONE;
     }
@@ -702,100 +692,13 @@ final class Exchange implements ResponseReader.Sink {
       flushClient = false;
       client.flush();
     }
-    if (splicing) {
-      spliceRead(c);
-      return;
-    }
     if (client.writable()) {
-      if (!streaming && c.reader.lengthLeft() >= SPLICE_MIN && splice(c)) {
-        return;
-      }
-      c.read();
+      c.channel().read();
     } else {
       backendPaused = true;
       if (phase == Deadline.NONE) {
         arm(Deadline.SEND, sendNanos);
       }
-    }
-  }
-
-  /**
-   * Moves the rest of a body of told length from the backend's socket to the client's through a
-   * pipe, without copying it into the proxy (splice; epoll and plain HTTP/1.1 only). Each read
-   * moves what the backend's socket has into the pipe, and out to the client's socket as far as
-   * it takes it; the next read comes once the client took all of it (a marker written after it is
-   * done). So a slow client holds back its backend as with copied bytes, the pipe never fills, and
-   * each marker done is progress against the send timeout.
-   */
-  @SuppressWarnings("deprecation") // Netty's splice, the one it has, on epoll
-  private boolean splice(BackendConnection c) {
-    AbstractEpollStreamChannel to = client.spliceTarget();
-    if (to == null || !(c.channel() instanceof AbstractEpollStreamChannel)
-        || to.eventLoop() != c.channel().eventLoop()) {
-      return false;
-    }
-    AbstractEpollStreamChannel from = (AbstractEpollStreamChannel) c.channel();
-    writePendingHead();
-    client.flush(); // what was read so far goes first
-    long left = c.reader.lengthLeft();
-    int n = (int) Math.min(left, 1 << 30); // MAX_VALUE means without end
-    if (left == n) {
-      proxy.spliced.increment(); // once per body, at its last part
-    }
-    c.reader.passed(n);
-    splicing = true;
-    c.spliced();
-    from.spliceTo(to, n).addListener(f -> spliced(c, to, f));
-    c.read();
-    return true;
-  }
-
-  /** Whether a body is on its way from the backend's socket to the client's (splice). */
-  boolean splicing() {
-    return splicing;
-  }
-
-  /** A read of the backend while splicing ended: the next once the client took what it moved. */
-  private void spliceRead(BackendConnection c) {
-    AbstractEpollStreamChannel to = client.spliceTarget();
-    ChannelOutboundBuffer out = to.unsafe().outboundBuffer();
-    if (out != null && out.isEmpty()) {
-      c.read(); // the client took it all already: the pipe is empty
-      return;
-    }
-    if (phase == Deadline.NONE) {
-      arm(Deadline.SEND, sendNanos);
-    }
-    to.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(f -> {
-      if (f.isSuccess() && c == conn() && splicing) {
-        if (phase == Deadline.SEND) {
-          phase = Deadline.NONE; // the client took all so far
-        }
-        c.read();
-      }
-    });
-  }
-
-  private void spliced(BackendConnection c, AbstractEpollStreamChannel to,
-      Future<?> f) {
-    if (c != conn() || !splicing) {
-      return; // the exchange ended meanwhile
-    }
-    splicing = false;
-    if (!f.isSuccess()) {
-      if (to.isActive()) { // else the client left: its connection's close ends the exchange
-        log.debug("splice from backend {} failed: {}", attempt.backend, f.cause().toString());
-        c.channel().close(); // backendClosed ends the exchange
-      }
-      return;
-    }
-    if (phase == Deadline.SEND) {
-      phase = Deadline.NONE;
-    }
-    if (c.reader.lengthLeft() > 0) {
-      splice(c); // past 1 GiB
-    } else {
-      responseEnd();
     }
   }
 
@@ -1022,7 +925,6 @@ final class Exchange implements ResponseReader.Sink {
     staleRetries = 0;
     informational = false;
     streaming = false;
-    splicing = false;
     clientPaused = false;
     backendPaused = false;
     flushBackend = false;

@@ -56,17 +56,16 @@ record FdLimit(long max, long open) {
   }
 
   /**
-   * The client connections this limit can hold, each costing {@code perConnection} descriptors:
-   * its own socket and a backend connection's while its exchange is forwarded, and on epoll the two
-   * ends of the pipe a large body is spliced through (kept with the connection once made). Those
-   * open at start and {@link #RESERVE} more are not available to any. Integer.MAX_VALUE when the
-   * limit is unknown: then nothing is derived from it.
+   * The client connections this limit can hold. Each may hold a backend connection while its
+   * exchange is forwarded, so each costs up to two descriptors; those open at start and
+   * {@link #RESERVE} more are not available to either. Integer.MAX_VALUE when the limit is
+   * unknown: then nothing is derived from it.
    */
-  int clientConnections(int perConnection) {
+  int clientConnections() {
     if (max < 0) {
       return Integer.MAX_VALUE;
     }
-    long room = (max - Math.max(open, 0) - RESERVE) / perConnection;
+    long room = (max - Math.max(open, 0) - RESERVE) / 2;
     return (int) Math.max(1, Math.min(Integer.MAX_VALUE, room));
   }
 

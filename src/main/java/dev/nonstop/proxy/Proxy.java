@@ -91,8 +91,6 @@ public final class Proxy implements AutoCloseable {
   /** Nanoseconds, for every deadline and latency of the data plane; tests pass their own. */
   final LongSupplier clock;
   final BufferMemory memory;
-  /** Response bodies moved by splice (epoll, plain HTTP/1.1): see {@link Exchange}. */
-  final java.util.concurrent.atomic.LongAdder spliced = new java.util.concurrent.atomic.LongAdder();
   /** Re-reads changed certificate files; null without TLS. */
   private final ScheduledExecutorService tlsReload;
 
@@ -119,10 +117,7 @@ public final class Proxy implements AutoCloseable {
     this.memory = BufferMemory.of(options.limits().maxBufferMemory());
     group.next().scheduleAtFixedRate(Fatal.guard(memory::update), 0, BufferMemory.UPDATE_MILLIS,
         TimeUnit.MILLISECONDS);
-    // a spliced body keeps a pipe (two descriptors) with its client connection, on epoll
-    int fdsPerConnection = transport.kind() == TransportKind.EPOLL ? 4 : 2;
-    this.gate = new AcceptGate(options.limits().maxConnections(), FdLimit.current(),
-        fdsPerConnection, clock);
+    this.gate = new AcceptGate(options.limits().maxConnections(), FdLimit.current(), clock);
     ServerBootstrap bootstrap = new ServerBootstrap()
         .group(group)
         .handler(gate)
@@ -266,11 +261,6 @@ public final class Proxy implements AutoCloseable {
   /** The transport the event loops run on: never AUTO, but what AUTO found. */
   public TransportKind transport() {
     return transport;
-  }
-
-  /** How many response bodies went from a backend's socket to a client's by splice. */
-  public long splicedBodies() {
-    return spliced.sum();
   }
 
   public Pool pool() {

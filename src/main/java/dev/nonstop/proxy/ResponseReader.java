@@ -154,23 +154,6 @@ final class ResponseReader {
     return h;
   }
 
-  /** The bytes of a body of told length still to come; 0 for any other body, or none. */
-  long lengthLeft() {
-    return state == S_LENGTH && sink != null ? remaining : 0;
-  }
-
-  /**
-   * {@code n} of the body's bytes ({@link #lengthLeft} at most) went to the client without passing
-   * here (spliced); the last of them ends the response.
-   */
-  void passed(long n) {
-    remaining -= n;
-    if (remaining == 0) {
-      state = S_DONE;
-      trailingGarbage = false;
-    }
-  }
-
   /** Feeds bytes read from the backend; does not release {@code in}. */
   void read(ByteBuf in) {
     if (partial != null) {

@@ -23,16 +23,14 @@ class FdLimitTest {
     assertThat(FdLimit.maxOpenFiles(List.of(
         "Max open files            unlimited            unlimited            files"))).isEqualTo(-1);
     assertThat(FdLimit.maxOpenFiles(List.of())).isEqualTo(-1);
-    assertThat(FdLimit.UNKNOWN.clientConnections(2)).isEqualTo(Integer.MAX_VALUE);
+    assertThat(FdLimit.UNKNOWN.clientConnections()).isEqualTo(Integer.MAX_VALUE);
   }
 
   @Test
   void eachClientConnectionIsGivenRoomForABackendConnection() {
     // 1024 less 36 open at start, less 64 kept, halved
-    assertThat(new FdLimit(1024, 36).clientConnections(2)).isEqualTo(462);
-    assertThat(new FdLimit(80, 70).clientConnections(2)).isEqualTo(1);
-    // on epoll, with room for a splice pipe too
-    assertThat(new FdLimit(1024, 36).clientConnections(4)).isEqualTo(231);
+    assertThat(new FdLimit(1024, 36).clientConnections()).isEqualTo(462);
+    assertThat(new FdLimit(80, 70).clientConnections()).isEqualTo(1);
   }
 
   @Test
