@@ -9,6 +9,7 @@ import dev.nonstop.config.AppConfig;
 import dev.nonstop.config.ConfigLoader;
 import dev.nonstop.demo.Load;
 import dev.nonstop.instance.Ports;
+import dev.nonstop.proxy.H2Wire;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -104,6 +105,32 @@ class TakeoverTest {
     up("--takeover");
     assertThat(next.exitCode(60)).isZero();
     assertThat(status().path("live").asText()).isEqualTo("1.0.3");
+  }
+
+  @Test
+  void anHttp2StreamUnderWayFinishesOnItsConnectionAcrossATakeover() throws Exception {
+    file = dir.resolve("nonstop.yml");
+    Files.writeString(file, Fixture.yaml(2, "h2c: true\n"));
+    AppConfig config = ConfigLoader.load(file);
+    UpProcess old = up("--version", "1.0.1");
+    try (H2Wire h2 = new H2Wire(config.listen())) {
+      h2.headers(1, H2Wire.get("/slow?ms=3000"), true);
+      Thread.sleep(500); // the stream is at its server
+      up("--takeover");
+      H2Wire.Frame first = h2.untilGoAway(); // the old daemon's: open the next streams elsewhere
+      assertThat(first).isNotNull();
+      assertThat(first.errorCode()).isZero();
+      H2Wire.Response r = h2.response(1);
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(r.body()).startsWith("slow v1.0.1 3000 ms");
+      assertThat(h2.closedByServer()).isTrue();
+    }
+    assertThat(old.exitCode(60)).as(old.output()).isZero();
+    // the new daemon speaks HTTP/2 on the socket it took over
+    try (H2Wire h2 = new H2Wire(config.listen())) {
+      h2.headers(1, H2Wire.get("/"), true);
+      assertThat(h2.response(1).status()).isEqualTo(200);
+    }
   }
 
   @Test

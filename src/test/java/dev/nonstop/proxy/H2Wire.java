@@ -23,7 +23,7 @@ import java.nio.charset.StandardCharsets;
  * that a test can send what no polite client sends: resets in a burst, endless CONTINUATION
  * frames, more streams than allowed. Header blocks are HPACK-coded by Netty's coder.
  */
-final class H2Wire implements AutoCloseable {
+public final class H2Wire implements AutoCloseable {
   static final int DATA = 0;
   static final int HEADERS = 1;
   static final int RST_STREAM = 3;
@@ -36,25 +36,25 @@ final class H2Wire implements AutoCloseable {
   static final int END_HEADERS = 0x4;
   static final int ACK = 0x1;
 
-  record Frame(int type, int flags, int stream, byte[] payload) {
+  public record Frame(int type, int flags, int stream, byte[] payload) {
     boolean endStream() {
       return (type == DATA || type == HEADERS) && (flags & END_STREAM) != 0;
     }
 
     /** GOAWAY's last stream id. */
-    int lastStream() {
+    public int lastStream() {
       return ((payload[0] & 0x7f) << 24) | ((payload[1] & 0xff) << 16) | ((payload[2] & 0xff) << 8)
           | (payload[3] & 0xff);
     }
 
     /** GOAWAY's error code. */
-    int errorCode() {
+    public int errorCode() {
       return ((payload[4] & 0xff) << 24) | ((payload[5] & 0xff) << 16) | ((payload[6] & 0xff) << 8)
           | (payload[7] & 0xff);
     }
   }
 
-  record Response(int status, Http2Headers headers, String body) {}
+  public record Response(int status, Http2Headers headers, String body) {}
 
   final Socket socket;
   private final DataInputStream in;
@@ -62,7 +62,7 @@ final class H2Wire implements AutoCloseable {
   private final DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
   private final DefaultHttp2HeadersDecoder decoder = new DefaultHttp2HeadersDecoder(false);
 
-  H2Wire(InetSocketAddress at) throws IOException {
+  public H2Wire(InetSocketAddress at) throws IOException {
     socket = new Socket(at.getAddress(), at.getPort());
     socket.setSoTimeout(20_000);
     in = new DataInputStream(socket.getInputStream());
@@ -71,7 +71,7 @@ final class H2Wire implements AutoCloseable {
     frame(SETTINGS, 0, 0, new byte[0]);
   }
 
-  static Http2Headers get(String path) {
+  public static Http2Headers get(String path) {
     return new DefaultHttp2Headers().method("GET").scheme("http").authority("t").path(path);
   }
 
@@ -81,7 +81,7 @@ final class H2Wire implements AutoCloseable {
     return ByteBufUtil.getBytes(b);
   }
 
-  void headers(int stream, Http2Headers h, boolean endStream) throws IOException, Http2Exception {
+  public void headers(int stream, Http2Headers h, boolean endStream) throws IOException, Http2Exception {
     frame(HEADERS, END_HEADERS | (endStream ? END_STREAM : 0), stream, block(h));
   }
 
@@ -152,7 +152,7 @@ final class H2Wire implements AutoCloseable {
    * Reads frames until {@code stream} ends; other streams' responses read on the way are kept for
    * their own call.
    */
-  Response response(int stream) throws IOException, Http2Exception {
+  public Response response(int stream) throws IOException, Http2Exception {
     while (!ended.containsKey(stream)) {
       Frame f = read();
       Partial p = f.stream() == 0 ? null : partial.computeIfAbsent(f.stream(), k -> new Partial());
@@ -187,7 +187,7 @@ final class H2Wire implements AutoCloseable {
   }
 
   /** Reads until GOAWAY, returning it, or null if the connection closes first. */
-  Frame untilGoAway() throws IOException {
+  public Frame untilGoAway() throws IOException {
     try {
       while (true) {
         Frame f = read();
@@ -208,7 +208,7 @@ final class H2Wire implements AutoCloseable {
   }
 
   /** Whether the server closed the connection (reads to its end). */
-  boolean closedByServer() {
+  public boolean closedByServer() {
     try {
       while (true) {
         read();
