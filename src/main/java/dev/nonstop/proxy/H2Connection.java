@@ -70,8 +70,8 @@ final class H2Connection extends Http2ConnectionHandler
   /** Stream objects of streams that ended, for the next ones: a stream then allocates none. */
   private final ArrayDeque<H2Stream> spare = new ArrayDeque<>(SPARE_STREAMS);
   ChannelHandlerContext ctx;
-  /** The first GOAWAY went out; then the second, after which the connection closes. */
-  private boolean goingAway, closing;
+  /** The second GOAWAY went out: the connection closes once its streams end. */
+  private boolean lastGoAwaySent;
 
   private H2Connection(Http2ConnectionDecoder decoder, Http2ConnectionEncoder encoder,
       Http2Settings settings, Proxy proxy, Worker worker, String clientIp) {
@@ -187,10 +187,9 @@ final class H2Connection extends Http2ConnectionHandler
    * does not answer the PING gets the second GOAWAY after {@link #GOAWAY_ROUND_TRIP_MILLIS}.
    */
   void goAway() {
-    if (goingAway || !ctx.channel().isActive()) {
-      return;
+    if (connection().goAwaySent() || !ctx.channel().isActive()) {
+      return; // going away already
     }
-    goingAway = true;
     goAway(ctx, Integer.MAX_VALUE, Http2Error.NO_ERROR.code(), Unpooled.EMPTY_BUFFER,
         ctx.newPromise());
     encoder().writePing(ctx, false, GOAWAY_PING, ctx.newPromise());
@@ -200,10 +199,10 @@ final class H2Connection extends Http2ConnectionHandler
 
   /** The second GOAWAY: it names the last stream taken; the connection closes once they end. */
   private void lastGoAway() {
-    if (closing || !ctx.channel().isActive()) {
-      return;
+    if (lastGoAwaySent || !ctx.channel().isActive()) {
+      return; // the PING came back, and then the time was up (or the other way round)
     }
-    closing = true;
+    lastGoAwaySent = true;
     goAway(ctx, connection().remote().lastStreamCreated(), Http2Error.NO_ERROR.code(),
         Unpooled.EMPTY_BUFFER, ctx.newPromise());
     try {
@@ -336,7 +335,7 @@ final class H2Connection extends Http2ConnectionHandler
 
   @Override
   public void onPingAckRead(ChannelHandlerContext ctx, long data) {
-    if (data == GOAWAY_PING && goingAway) {
+    if (data == GOAWAY_PING && connection().goAwaySent()) {
       lastGoAway();
     }
   }

@@ -57,6 +57,8 @@ public final class H2Wire implements AutoCloseable {
   public record Response(int status, Http2Headers headers, String body) {}
 
   final Socket socket;
+  /** Whether {@link #read} acknowledges the server's PINGs, as every client should. */
+  boolean answerPings = true;
   private final DataInputStream in;
   private final OutputStream out;
   private final DefaultHttp2HeadersEncoder encoder = new DefaultHttp2HeadersEncoder();
@@ -124,7 +126,7 @@ public final class H2Wire implements AutoCloseable {
           frame(SETTINGS, ACK, 0, new byte[0]);
           return f;
         }
-        if (type == PING && (flags & ACK) == 0) {
+        if (type == PING && (flags & ACK) == 0 && answerPings) {
           frame(PING, ACK, 0, payload);
           continue;
         }

@@ -422,6 +422,28 @@ class Http2Test {
   }
 
   @Test
+  void aClientThatNeverAnswersTheGoAwaysPingGetsTheSecondGoAwayAnyway() throws Exception {
+    CountDownLatch release = new CountDownLatch(1);
+    FakeBackend app = closeLater(new FakeBackend("a"));
+    app.handler = answersWhenReleased(release, ex -> "done");
+    Proxy proxy = h2c(app, TestTransport.options());
+    try (H2Wire h2 = new H2Wire(proxy.address())) {
+      h2.answerPings = false;
+      h2.headers(1, H2Wire.get("/slow"), true);
+      await().atMost(Duration.ofSeconds(10)).until(() -> app.requests.get() == 1);
+      CompletableFuture<Integer> done = proxy.handOff(Duration.ofSeconds(30));
+      assertThat(h2.untilGoAway().lastStream()).isEqualTo(Integer.MAX_VALUE);
+      H2Wire.Frame second = h2.untilGoAway(); // after the round trip's allowance
+      assertThat(second).isNotNull();
+      assertThat(second.lastStream()).isEqualTo(1);
+      release.countDown();
+      assertThat(h2.response(1).body()).isEqualTo("done");
+      assertThat(h2.closedByServer()).isTrue();
+      assertThat(done.get(20, TimeUnit.SECONDS)).as("connections cut").isZero();
+    }
+  }
+
+  @Test
   void aStreamStillRunningAtTheHandOffsDeadlineIsCutAndItsConnectionCounted() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
     FakeBackend app = closeLater(new FakeBackend("a"));

@@ -26,6 +26,8 @@ import org.junit.jupiter.api.Test;
 class LargeBodyTest {
   private static final int BIG = 3 * 1024 * 1024 + 17;
   private static final byte[] BODY = new byte[BIG];
+  /** How many times {@link #BODY} a huge body is. */
+  private static final int HUGE = 8;
 
   static {
     new Random(7).nextBytes(BODY);
@@ -50,16 +52,6 @@ class LargeBodyTest {
           pause();
           out.write("there".getBytes(StandardCharsets.US_ASCII));
           out.flush();
-        } else if (req.startsWith("GET /last")) {
-          // the whole body, then the close, while most of it is still on its way to the client
-          int times = 8;
-          out.write(("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: "
-              + (long) BIG * times + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
-          for (int i = 0; i < times; i++) {
-            out.write(BODY);
-          }
-          out.flush();
-          return;
         } else if (req.startsWith("GET /garbage")) {
           out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + BIG + "\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));
@@ -69,14 +61,20 @@ class LargeBodyTest {
           out.write("HTTP/1.1 200 OK\r\n\r\nnot asked for".getBytes(StandardCharsets.US_ASCII));
           out.flush();
         } else {
-          // /huge: more than the kernel's socket buffers hold on the way
-          int times = req.startsWith("GET /huge") ? 8 : 1;
-          out.write(("HTTP/1.1 200 OK\r\nContent-Length: " + (long) BIG * times + "\r\n\r\n")
+          // /huge: more than the kernel's socket buffers hold on the way; /last: as much, then
+          // the close, while most of it is still on its way to the client
+          boolean last = req.startsWith("GET /last");
+          int times = last || req.startsWith("GET /huge") ? HUGE : 1;
+          out.write(("HTTP/1.1 200 OK\r\n" + (last ? "Connection: close\r\n" : "")
+              + "Content-Length: " + (long) BIG * times + "\r\n\r\n")
               .getBytes(StandardCharsets.US_ASCII));
           for (int i = 0; i < times; i++) {
             out.write(BODY);
           }
           out.flush();
+          if (last) {
+            return;
+          }
         }
       }
     });
@@ -165,19 +163,9 @@ class LargeBodyTest {
       client.getOutputStream().write(
           "GET /last HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
       Thread.sleep(500); // the backend has written and closed; the client has read nothing yet
-      DataInputStream in = new DataInputStream(client.getInputStream());
-      StringBuilder head = new StringBuilder();
-      while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
-        head.append((char) in.readUnsignedByte());
-      }
-      MessageDigest whole = MessageDigest.getInstance("SHA-256");
-      MessageDigest got = MessageDigest.getInstance("SHA-256");
-      for (int i = 0; i < 8; i++) {
-        whole.update(BODY);
-        got.update(in.readNBytes(BIG));
-      }
-      assertThat(java.util.HexFormat.of().formatHex(got.digest()))
-          .isEqualTo(java.util.HexFormat.of().formatHex(whole.digest()));
+      String[] r = readResponse(new DataInputStream(client.getInputStream()));
+      assertThat(r[0]).isEqualTo("200");
+      assertThat(r[1]).isEqualTo(sha(BODY, HUGE));
       assertThat(proxy.pool().backends().get(0).failures()).as("failures charged").isZero();
     }
   }
@@ -225,6 +213,15 @@ class LargeBodyTest {
   }
 
   private static String sha(byte[] b) throws Exception {
-    return java.util.HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(b));
+    return sha(b, 1);
+  }
+
+  /** The digest of {@code b} repeated {@code times}. */
+  private static String sha(byte[] b, int times) throws Exception {
+    MessageDigest d = MessageDigest.getInstance("SHA-256");
+    for (int i = 0; i < times; i++) {
+      d.update(b);
+    }
+    return java.util.HexFormat.of().formatHex(d.digest());
   }
 }
