@@ -5,6 +5,8 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelPipeline;
 import io.netty.handler.codec.http2.AbstractHttp2ConnectionHandlerBuilder;
+import io.netty.handler.codec.http2.DefaultHttp2Connection;
+import io.netty.handler.codec.http2.DefaultHttp2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Connection;
 import io.netty.handler.codec.http2.Http2ConnectionAdapter;
 import io.netty.handler.codec.http2.Http2ConnectionDecoder;
@@ -18,6 +20,7 @@ import io.netty.handler.codec.http2.Http2Headers;
 import io.netty.handler.codec.http2.Http2RemoteFlowController;
 import io.netty.handler.codec.http2.Http2Settings;
 import io.netty.handler.codec.http2.Http2Stream;
+import io.netty.handler.codec.http2.UniformStreamByteDistributor;
 import io.netty.handler.flush.FlushConsolidationHandler;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -116,7 +119,12 @@ final class H2Connection extends Http2ConnectionHandler
       this.proxy = proxy;
       this.worker = worker;
       this.clientIp = clientIp;
-      server(true);
+      // Streams share the connection's window evenly: clients no longer send priorities (RFC
+      // 9113, 5.3), and the even share costs less per stream than the weighted tree.
+      DefaultHttp2Connection connection = new DefaultHttp2Connection(/* server= */ true);
+      connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection,
+          new UniformStreamByteDistributor(connection)));
+      connection(connection);
       initialSettings(Http2Settings.defaultSettings()
           .maxConcurrentStreams(MAX_STREAMS)
           .maxHeaderListSize(MAX_HEADER_LIST));
