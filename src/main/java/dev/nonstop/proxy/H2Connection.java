@@ -121,10 +121,10 @@ final class H2Connection extends Http2ConnectionHandler
       this.clientIp = clientIp;
       // Streams share the connection's window evenly: clients no longer send priorities (RFC
       // 9113, 5.3), and the even share costs less per stream than the weighted tree.
-      DefaultHttp2Connection connection = new DefaultHttp2Connection(/* server= */ true);
-      connection.remote().flowController(new DefaultHttp2RemoteFlowController(connection,
-          new UniformStreamByteDistributor(connection)));
-      connection(connection);
+      DefaultHttp2Connection h2 = new DefaultHttp2Connection(/* server= */ true);
+      h2.remote().flowController(
+          new DefaultHttp2RemoteFlowController(h2, new UniformStreamByteDistributor(h2)));
+      connection(h2);
       initialSettings(Http2Settings.defaultSettings()
           .maxConcurrentStreams(MAX_STREAMS)
           .maxHeaderListSize(MAX_HEADER_LIST));

@@ -17,6 +17,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,6 +31,17 @@ class TakeoverTest {
   private final List<UpProcess> ups = new ArrayList<>();
   private Path file;
   private Load load;
+
+  @BeforeEach
+  void fileName() {
+    file = dir.resolve("nonstop.yml");
+  }
+
+  /** Writes {@code yaml} as the app's nonstop.yml; returns what it says. */
+  private AppConfig write(String yaml) throws IOException {
+    Files.writeString(file, yaml);
+    return ConfigLoader.load(file);
+  }
 
   @AfterEach
   void stopAll() {
@@ -76,9 +88,7 @@ class TakeoverTest {
 
   @Test
   void aTakeoverUnderLoadFailsNoRequestAndKeepsEveryServer() throws Exception {
-    file = dir.resolve("nonstop.yml");
-    Files.writeString(file, Fixture.yaml(2, "drain: 5s\n"));
-    AppConfig config = ConfigLoader.load(file);
+    AppConfig config = write(Fixture.yaml(2, "drain: 5s\n"));
     UpProcess old = up("--version", "1.0.1");
     assertThat(cli("deploy", "1.0.2").code()).isZero();
     List<Long> servers = livePids();
@@ -109,13 +119,10 @@ class TakeoverTest {
 
   @Test
   void anHttp2StreamUnderWayFinishesOnItsConnectionAcrossATakeover() throws Exception {
-    file = dir.resolve("nonstop.yml");
-    Files.writeString(file, Fixture.yaml(2, "h2c: true\n"));
-    AppConfig config = ConfigLoader.load(file);
+    AppConfig config = write(Fixture.yaml(2, "h2c: true\n"));
     UpProcess old = up("--version", "1.0.1");
     try (H2Wire h2 = new H2Wire(config.listen())) {
-      h2.headers(1, H2Wire.get("/slow?ms=3000"), true);
-      Thread.sleep(500); // the stream is at its server
+      h2.headers(1, H2Wire.get("/slow?ms=3000"), true); // under way well before the newcomer starts
       up("--takeover");
       H2Wire.Frame first = h2.untilGoAway(); // the old daemon's: open the next streams elsewhere
       assertThat(first).isNotNull();
@@ -135,7 +142,6 @@ class TakeoverTest {
 
   @Test
   void anEditedFileAppliesItsProxySettingsAtOnceAndItsServerSettingsAtTheNextDeploy() throws Exception {
-    file = dir.resolve("nonstop.yml");
     String original = Fixture.yaml(2, "");
     Files.writeString(file, original);
     UpProcess old = up("--version", "1.0.1");
@@ -158,7 +164,6 @@ class TakeoverTest {
 
   @Test
   void theGroupKeptWarmIsTakenOverTooSoThatARollbackIsStillASwitchBack() throws Exception {
-    file = dir.resolve("nonstop.yml");
     Files.writeString(file, Fixture.yaml(2, "keep-old: 10m\n"));
     UpProcess old = up("--version", "1.0.1");
     List<Long> first = livePids();
@@ -184,10 +189,8 @@ class TakeoverTest {
 
   @Test
   void aNewcomerThatFailsAfterTakingTheServersLeavesThemToTheRunningDaemon() throws Exception {
-    file = dir.resolve("nonstop.yml");
     String original = Fixture.yaml(2, "");
-    Files.writeString(file, original);
-    AppConfig config = ConfigLoader.load(file);
+    AppConfig config = write(original);
     UpProcess old = up("--version", "1.0.1");
     List<Long> servers = livePids();
     steadyLoad(config);
@@ -214,7 +217,6 @@ class TakeoverTest {
 
   @Test
   void anInvalidFileOrABusyDaemonRefusesTheTakeoverAndChangesNothing() throws Exception {
-    file = dir.resolve("nonstop.yml");
     String good = Fixture.yaml(1, "");
     Files.writeString(file, good);
     UpProcess old = up("--version", "1.0.1");

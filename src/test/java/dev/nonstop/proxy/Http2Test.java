@@ -363,6 +363,12 @@ class Http2Test {
     }
   }
 
+  /** Opens stream 1 to {@code path} and waits until {@code app} holds its request. */
+  private static void heldAtTheBackend(H2Wire h2, FakeBackend app, String path) throws Exception {
+    h2.headers(1, H2Wire.get(path), true);
+    await().atMost(Duration.ofSeconds(10)).until(() -> app.requests.get() == 1);
+  }
+
   @Test
   void aHandOffSendsGoAwayAndTheStreamUnderWayFinishes() throws Exception {
     CountDownLatch release = new CountDownLatch(1);
@@ -370,8 +376,7 @@ class Http2Test {
     app.handler = answersWhenReleased(release, ex -> "late");
     Proxy proxy = h2c(app, TestTransport.options());
     try (H2Wire h2 = new H2Wire(proxy.address())) {
-      h2.headers(1, H2Wire.get("/slow"), true);
-      await().atMost(Duration.ofSeconds(10)).until(() -> app.requests.get() == 1);
+      heldAtTheBackend(h2, app, "/slow");
       CompletableFuture<Integer> done = proxy.handOff(Duration.ofSeconds(30));
       H2Wire.Frame goAway = h2.untilGoAway();
       assertThat(goAway).isNotNull();
@@ -397,8 +402,7 @@ class Http2Test {
     app.handler = answersWhenReleased(release, ex -> "for " + ex.getRequestURI());
     Proxy proxy = h2c(app, TestTransport.options());
     try (H2Wire h2 = new H2Wire(proxy.address())) {
-      h2.headers(1, H2Wire.get("/first"), true);
-      await().atMost(Duration.ofSeconds(10)).until(() -> app.requests.get() == 1);
+      heldAtTheBackend(h2, app, "/first");
       CompletableFuture<Integer> done = proxy.handOff(Duration.ofSeconds(30));
       H2Wire.Frame first = h2.untilGoAway();
       assertThat(first).isNotNull();
@@ -429,8 +433,7 @@ class Http2Test {
     Proxy proxy = h2c(app, TestTransport.options());
     try (H2Wire h2 = new H2Wire(proxy.address())) {
       h2.answerPings = false;
-      h2.headers(1, H2Wire.get("/slow"), true);
-      await().atMost(Duration.ofSeconds(10)).until(() -> app.requests.get() == 1);
+      heldAtTheBackend(h2, app, "/slow");
       CompletableFuture<Integer> done = proxy.handOff(Duration.ofSeconds(30));
       assertThat(h2.untilGoAway().lastStream()).isEqualTo(Integer.MAX_VALUE);
       H2Wire.Frame second = h2.untilGoAway(); // after the round trip's allowance
@@ -450,8 +453,7 @@ class Http2Test {
     app.handler = answersWhenReleased(release, ex -> "too late");
     Proxy proxy = h2c(app, TestTransport.options());
     try (H2Wire h2 = new H2Wire(proxy.address())) {
-      h2.headers(1, H2Wire.get("/never"), true);
-      await().atMost(Duration.ofSeconds(10)).until(() -> app.requests.get() == 1);
+      heldAtTheBackend(h2, app, "/never");
       CompletableFuture<Integer> done = proxy.handOff(Duration.ofMillis(500));
       assertThat(done.get(20, TimeUnit.SECONDS)).as("connections cut").isEqualTo(1);
       assertThat(h2.closedByServer()).isTrue();

@@ -6,15 +6,19 @@ import static org.awaitility.Awaitility.await;
 import dev.nonstop.pool.Health;
 import dev.nonstop.pool.Pool;
 import dev.nonstop.pool.Selector;
-import java.io.DataInputStream;
 import java.io.InputStream;
 import java.io.OutputStream;
-import java.net.Socket;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Random;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -28,6 +32,8 @@ class LargeBodyTest {
   private static final byte[] BODY = new byte[BIG];
   /** How many times {@link #BODY} a huge body is. */
   private static final int HUGE = 8;
+  /** A client's receive buffer that keeps most of a large body waiting in the proxy. */
+  private static final int SMALL_WINDOW = 16 * 1024;
 
   static {
     new Random(7).nextBytes(BODY);
@@ -93,39 +99,19 @@ class LargeBodyTest {
         Pool.of(Selector.roundRobin(), List.of(backend.backend("a"))));
   }
 
-  /** Reads one response of told length from {@code in}: its status and its body's digest. */
-  private static String[] readResponse(DataInputStream in) throws Exception {
-    StringBuilder head = new StringBuilder();
-    while (head.length() < 4 || !head.substring(head.length() - 4).equals("\r\n\r\n")) {
-      head.append((char) in.readUnsignedByte());
-    }
-    String h = head.toString().toLowerCase();
-    int i = h.indexOf("content-length:");
-    int n = Integer.parseInt(h.substring(i + 15, h.indexOf("\r\n", i)).trim());
-    byte[] body = new byte[n];
-    in.readFully(body);
-    return new String[] {h.substring(9, 12), sha(body), new String(body, 0, Math.min(n, 16),
-        StandardCharsets.ISO_8859_1)};
-  }
-
   @Test
   void aLargeBodyArrivesWholeAndTheConnectionServesTheNextResponseThatComesInPieces()
       throws Exception {
     try (SocketBackend backend = backend(); Proxy proxy = proxy(backend);
-        Socket client = new Socket("127.0.0.1", proxy.address().getPort())) {
-      client.setSoTimeout(10_000); // a stalled read fails the test
-      OutputStream out = client.getOutputStream();
-      DataInputStream in = new DataInputStream(client.getInputStream());
+        RawClient client = new RawClient(proxy.address())) {
       for (int round = 0; round < 3; round++) {
-        out.write("GET /big HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        String[] big = readResponse(in);
-        assertThat(big[0]).isEqualTo("200");
-        assertThat(big[1]).isEqualTo(sha(BODY));
+        RawClient.Response big = client.get("/big");
+        assertThat(big.status()).isEqualTo(200);
+        assertThat(sha(big.bytes())).isEqualTo(sha(BODY));
         // the same backend connection, back from its pool: a head and a body in several reads
-        out.write("GET /pieces HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        String[] pieces = readResponse(in);
-        assertThat(pieces[0]).isEqualTo("200");
-        assertThat(pieces[2]).isEqualTo("hellothere");
+        RawClient.Response pieces = client.get("/pieces");
+        assertThat(pieces.status()).isEqualTo(200);
+        assertThat(pieces.body()).isEqualTo("hellothere");
       }
       assertThat(backend.connections.get()).as("backend connections").isEqualTo(1);
     }
@@ -135,20 +121,14 @@ class LargeBodyTest {
   void bytesPastALargeBodysEndAreDroppedWithTheirConnectionAndTheBodyArrivesWhole()
       throws Exception {
     try (SocketBackend backend = backend(); Proxy proxy = proxy(backend);
-        Socket client = new Socket()) {
-      client.setReceiveBufferSize(16 * 1024);
-      client.connect(proxy.address());
-      client.setSoTimeout(10_000);
-      OutputStream out = client.getOutputStream();
-      DataInputStream in = new DataInputStream(client.getInputStream());
-      out.write("GET /garbage HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        RawClient client = new RawClient(proxy.address(), SMALL_WINDOW)) {
+      client.send("GET /garbage HTTP/1.1\r\nHost: t\r\n\r\n");
       Thread.sleep(500); // the extra bytes come while most of the body waits for this client
-      String[] r = readResponse(in);
-      assertThat(r[0]).isEqualTo("200");
-      assertThat(r[1]).isEqualTo(sha(BODY));
+      RawClient.Response r = client.read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(sha(r.bytes())).isEqualTo(sha(BODY));
       // that backend connection is not used again: the next request opens another
-      out.write("GET /pieces HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-      assertThat(readResponse(in)[2]).isEqualTo("hellothere");
+      assertThat(client.get("/pieces").body()).isEqualTo("hellothere");
       assertThat(backend.connections.get()).as("backend connections").isEqualTo(2);
     }
   }
@@ -156,16 +136,12 @@ class LargeBodyTest {
   @Test
   void aBackendThatClosesRightAfterItsBodyHasSentItAllAndIsNotBlamed() throws Exception {
     try (SocketBackend backend = backend(); Proxy proxy = proxy(backend);
-        Socket client = new Socket()) {
-      client.setReceiveBufferSize(16 * 1024);
-      client.connect(proxy.address());
-      client.setSoTimeout(10_000);
-      client.getOutputStream().write(
-          "GET /last HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        RawClient client = new RawClient(proxy.address(), SMALL_WINDOW)) {
+      client.send("GET /last HTTP/1.1\r\nHost: t\r\n\r\n");
       Thread.sleep(500); // the backend has written and closed; the client has read nothing yet
-      String[] r = readResponse(new DataInputStream(client.getInputStream()));
-      assertThat(r[0]).isEqualTo("200");
-      assertThat(r[1]).isEqualTo(sha(BODY, HUGE));
+      RawClient.Response r = client.read();
+      assertThat(r.status()).isEqualTo(200);
+      assertThat(sha(r.bytes())).isEqualTo(sha(BODY, HUGE));
       assertThat(proxy.pool().backends().get(0).failures()).as("failures charged").isZero();
     }
   }
@@ -175,39 +151,32 @@ class LargeBodyTest {
     try (SocketBackend backend = backend(); Proxy proxy = proxy(backend)) {
       // Many clients at once, as a load tool's end: each takes whole bodies on a kept-alive
       // connection, then leaves in the middle of one.
-      java.util.concurrent.ExecutorService pool = java.util.concurrent.Executors.newFixedThreadPool(16);
-      List<java.util.concurrent.Future<?>> clients = new java.util.ArrayList<>();
+      ExecutorService pool = Executors.newFixedThreadPool(16);
+      List<Future<?>> clients = new ArrayList<>();
       for (int i = 0; i < 16; i++) {
         clients.add(pool.submit(() -> {
-          try (Socket c = new Socket("127.0.0.1", proxy.address().getPort())) {
-            c.setSoTimeout(10_000);
-            OutputStream out = c.getOutputStream();
-            DataInputStream in = new DataInputStream(c.getInputStream());
+          try (RawClient c = new RawClient(proxy.address())) {
             for (int r = 0; r < 3; r++) {
-              out.write("GET /big HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-              assertThat(readResponse(in)[0]).isEqualTo("200");
+              assertThat(c.get("/big").status()).isEqualTo(200);
             }
-            out.write("GET /huge HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-            in.readNBytes(1024 * 1024); // then gone, with most of the body unread
+            c.send("GET /huge HTTP/1.1\r\nHost: t\r\n\r\n");
+            c.socket.getInputStream().readNBytes(1024 * 1024); // then gone, most of it unread
           }
           return null;
         }));
       }
-      for (java.util.concurrent.Future<?> f : clients) {
-        f.get(60, java.util.concurrent.TimeUnit.SECONDS);
+      for (Future<?> f : clients) {
+        f.get(60, TimeUnit.SECONDS);
       }
       pool.shutdown();
       await().atMost(Duration.ofSeconds(10))
           .until(() -> proxy.pool().backends().get(0).inFlight() == 0);
       assertThat(proxy.pool().backends().get(0).health()).isEqualTo(Health.UP);
       assertThat(proxy.pool().backends().get(0).failures()).as("failures charged").isZero();
-      try (Socket c = new Socket("127.0.0.1", proxy.address().getPort())) {
-        c.setSoTimeout(10_000);
-        c.getOutputStream().write(
-            "GET /big HTTP/1.1\r\nHost: t\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
-        String[] r = readResponse(new DataInputStream(c.getInputStream()));
-        assertThat(r[0]).isEqualTo("200");
-        assertThat(r[1]).isEqualTo(sha(BODY));
+      try (RawClient c = new RawClient(proxy.address())) {
+        RawClient.Response r = c.get("/big");
+        assertThat(r.status()).isEqualTo(200);
+        assertThat(sha(r.bytes())).isEqualTo(sha(BODY));
       }
     }
   }
@@ -222,6 +191,6 @@ class LargeBodyTest {
     for (int i = 0; i < times; i++) {
       d.update(b);
     }
-    return java.util.HexFormat.of().formatHex(d.digest());
+    return HexFormat.of().formatHex(d.digest());
   }
 }

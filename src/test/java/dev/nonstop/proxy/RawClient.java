@@ -14,10 +14,15 @@ import java.util.Map;
 
 /** A plain-socket HTTP/1.1 client: writes exactly the bytes a test gives, reads one response. */
 final class RawClient implements AutoCloseable {
-  record Response(int status, Map<String, String> headers, String body,
+  record Response(int status, Map<String, String> headers, byte[] bytes,
       Map<String, String> trailers) {
     String header(String name) {
       return headers.get(name.toLowerCase(Locale.ROOT));
+    }
+
+    /** The body as UTF-8 text. */
+    String body() {
+      return new String(bytes, StandardCharsets.UTF_8);
     }
   }
 
@@ -26,7 +31,20 @@ final class RawClient implements AutoCloseable {
   private final OutputStream out;
 
   RawClient(InetSocketAddress address) throws IOException {
-    socket = new Socket(address.getAddress(), address.getPort());
+    this(address, 0);
+  }
+
+  /**
+   * With a receive buffer of {@code receiveBuffer} bytes, set before the connection opens so that
+   * the window follows it (0: the system's): a small one keeps most of a large response waiting in
+   * the proxy.
+   */
+  RawClient(InetSocketAddress address, int receiveBuffer) throws IOException {
+    socket = new Socket();
+    if (receiveBuffer > 0) {
+      socket.setReceiveBufferSize(receiveBuffer);
+    }
+    socket.connect(address);
     socket.setSoTimeout(10_000);
     in = socket.getInputStream();
     out = socket.getOutputStream();
@@ -72,7 +90,7 @@ final class RawClient implements AutoCloseable {
     } else {
       body.write(in.readAllBytes());
     }
-    return new Response(status, headers, body.toString(StandardCharsets.UTF_8), trailers);
+    return new Response(status, headers, body.toByteArray(), trailers);
   }
 
   /** Reads header (or trailer) lines up to the empty line. */
